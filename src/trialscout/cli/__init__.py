@@ -1,0 +1,21 @@
+"""The ``trialscout`` command: every web feature has a command, and every command that
+prints data has ``--json``."""
+
+from __future__ import annotations
+
+import typer
+
+from . import serve, trials
+
+app = typer.Typer(
+    help="trialscout: a local, versioned copy of the clinical-trial registry, in plain words.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+trials.register(app)
+serve.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,10 @@
+"""The store: trials, their versions and field-level diffs, on SQLite or PostgreSQL."""
+
+from .diff import Change, diff_trials
+from .ingest import IngestReport, Rejected, ingest
+from .repository import StoredTrial, StoreError, TrialStore, UpsertResult, Version, content_hash
+
+__all__ = [
+    "Change", "diff_trials", "IngestReport", "Rejected", "ingest", "StoredTrial", "StoreError",
+    "TrialStore", "UpsertResult", "Version", "content_hash",
+]

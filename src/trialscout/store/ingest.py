@@ -1,0 +1,80 @@
+"""Registry records into the store: map, validate, and write in batches (one transaction each).
+
+A record that cannot be mapped is reported with its source, id and reason and skipped;
+the rest of the import goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..registry.files import SourceRecord
+from ..trial import InvalidRecord, Trial, record_id_of, trial_from_ctgov
+from .repository import TrialStore, UpsertResult
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record that was skipped, and why."""
+
+    source: str
+    record_id: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """Totals of one import or sync."""
+
+    result: UpsertResult = field(default_factory=UpsertResult)
+    rejected: list[Rejected] = field(default_factory=list)
+    read: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "read": self.read,
+            "added": len(self.result.added),
+            "changed": len(self.result.changed),
+            "unchanged": self.result.unchanged,
+            "rejected": [r.__dict__ for r in self.rejected],
+        }
+
+
+def ingest(
+    records: Iterable[SourceRecord],
+    store: TrialStore,
+    batch_size: int = 500,
+    progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
+) -> IngestReport:
+    """Map every record and store it; return what was added, changed, unchanged and rejected."""
+    report = IngestReport()
+    batch: list[Trial] = []
+    for record in records:
+        report.read += 1
+        trial = _map(record, report)
+        if trial is not None:
+            batch.append(trial)
+        if len(batch) >= batch_size:
+            report.result.merge(store.upsert(batch, now=now))
+            batch = []
+        if progress:
+            progress(1)
+    if batch:
+        report.result.merge(store.upsert(batch, now=now))
+    return report
+
+
+def _map(record: SourceRecord, report: IngestReport) -> Trial | None:
+    if record.error is not None or record.study is None:
+        report.rejected.append(Rejected(record.source, "?", record.error or "empty record"))
+        return None
+    try:
+        return trial_from_ctgov(record.study)
+    except InvalidRecord as exc:
+        report.rejected.append(Rejected(record.source, exc.record_id, exc.reason))
+    except (ValueError, TypeError) as exc:  # pydantic's own checks, e.g. a NaN coordinate
+        report.rejected.append(Rejected(record.source, record_id_of(record.study), str(exc).splitlines()[0]))
+    return None
