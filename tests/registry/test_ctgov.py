@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, UTC
 from pathlib import Path
 
 import pytest

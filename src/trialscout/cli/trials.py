@@ -8,10 +8,12 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from ..registry.files import NotRegistryData, iter_paths
-from ..store import StoredTrial, ingest
+from ..registry.files import NotRegistryData
+from ..services import ingest_and_derive
+from ..store import StoredTrial
+from ..web.view import trial_json
 from ..trial import Trial
-from .common import JsonOption, err, fail, out, print_json, progress_bar, store
+from .common import JsonOption, err, fail, out, print_json, progress_bar, settings, store
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +31,7 @@ def import_files(
     trials = store(with_demo=False)
     try:
         with progress_bar("Importing") as advance:
-            report = ingest(iter_paths(paths), trials, batch_size=batch_size, progress=advance)
+            report = ingest_and_derive(paths, trials, settings(), progress=advance, batch_size=batch_size)
     except NotRegistryData as exc:
         fail(str(exc))
         return
@@ -39,20 +41,13 @@ def import_files(
     summary = report.to_dict()
     out.print(
         f"Read {summary['read']:,} records: {summary['added']:,} new, {summary['changed']:,} changed, "
-        f"{summary['unchanged']:,} unchanged, {len(report.rejected):,} skipped."
+        f"{summary['unchanged']:,} unchanged, {summary['older']:,} older or same-date copies ignored, "
+        f"{len(report.rejected):,} skipped."
     )
     for rejected in report.rejected[:50]:
         err.print(f"skipped {rejected.record_id} ({rejected.source}): {rejected.reason}", highlight=False, markup=False)
     if len(report.rejected) > 50:
         err.print(f"... and {len(report.rejected) - 50:,} more (use --json for all)")
-
-
-def trial_json(stored: StoredTrial) -> dict[str, Any]:
-    """The JSON twin of a trial page: the model without the raw record, plus trialscout's dates."""
-    data = stored.trial.model_dump(mode="json", exclude={"raw"})
-    data.update(version=stored.version, first_seen=stored.first_seen.isoformat(),
-                last_changed=stored.last_changed.isoformat(), registry_url=stored.trial.registry_url)
-    return data
 
 
 def _get(nct_id: str) -> StoredTrial:

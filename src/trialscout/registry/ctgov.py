@@ -277,7 +277,7 @@ class _Cursor:
     seen_ids: set[str]
 
 
-Validator = Callable[[Json, int], None]
+Validator = Callable[[Json], None]
 
 
 class CtgovClient:
@@ -403,7 +403,7 @@ class CtgovClient:
             self._throttle.wait()
             try:
                 body = self._attempt(path, params)
-                validate(body, attempt)
+                validate(body)
                 return body
             except _Retryable as problem:
                 last_reason = problem.reason
@@ -443,14 +443,21 @@ def _raise_for_status(response: httpx.Response, now: float) -> None:
     raise QueryRejected(status, response.text)
 
 
-def _no_check(body: Json, attempt: int) -> None:
+def _no_check(body: Json) -> None:
     """Validator for endpoints that return a single object."""
 
 
 def _page_validator(cursor: _Cursor) -> Validator:
-    """Check a page's shape and catch a page served twice (retrying once for repeated ids)."""
+    """Check a page's shape and catch a page served twice.
 
-    def validate(body: Json, attempt: int) -> None:
+    A repeated ``nextPageToken`` would make paging loop, so it is always retried.  A page
+    made only of studies already received is asked for once more; if the server insists,
+    the duplicates are dropped (the registry may have reordered results mid-sync).
+    """
+    reasked = False
+
+    def validate(body: Json) -> None:
+        nonlocal reasked
         studies = body.get("studies")
         token = body.get("nextPageToken")
         if not isinstance(studies, list) or not (token is None or isinstance(token, str)):
@@ -458,7 +465,8 @@ def _page_validator(cursor: _Cursor) -> Validator:
         if token is not None and token in cursor.seen_tokens:
             raise _Retryable("the server sent a page it had already sent (repeated page token)")
         ids = [_nct_id(study) for study in studies]
-        if ids and attempt == 1 and all(i is not None and i in cursor.seen_ids for i in ids):
+        if ids and not reasked and all(i is not None and i in cursor.seen_ids for i in ids):
+            reasked = True
             raise _Retryable("the server sent studies it had already sent (repeated page)")
 
     return validate

@@ -2,9 +2,10 @@
 
 from .diff import Change, diff_trials
 from .ingest import IngestReport, Rejected, ingest
+from .derived import DerivedStore
 from .repository import StoredTrial, StoreError, TrialStore, UpsertResult, Version, content_hash
 
 __all__ = [
-    "Change", "diff_trials", "IngestReport", "Rejected", "ingest", "StoredTrial", "StoreError",
+    "Change", "DerivedStore", "diff_trials", "IngestReport", "Rejected", "ingest", "StoredTrial", "StoreError",
     "TrialStore", "UpsertResult", "Version", "content_hash",
 ]

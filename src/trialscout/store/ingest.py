@@ -38,6 +38,7 @@ class IngestReport:
             "added": len(self.result.added),
             "changed": len(self.result.changed),
             "unchanged": self.result.unchanged,
+            "older": self.result.older,
             "rejected": [r.__dict__ for r in self.rejected],
         }
 

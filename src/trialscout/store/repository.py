@@ -16,6 +16,7 @@ import orjson
 import sqlalchemy as sa
 
 from ..trial import Trial, trial_from_ctgov
+from .derived import DerivedStore
 from .diff import Change, diff_trials
 from .migrate import upgrade
 from .schema import trial_versions, trials
@@ -33,6 +34,7 @@ class StoredTrial:
     version: int
     first_seen: datetime
     last_changed: datetime
+    content_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,19 @@ class Version:
 
 @dataclass
 class UpsertResult:
-    """What one batch did: ids added (new), changed (a new version) and unchanged."""
+    """What one batch did: ids added (new), changed (a new version), unchanged, and older copies
+    ignored (a record whose last-update date is not after the one already held)."""
 
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    older: int = 0
 
     def merge(self, other: "UpsertResult") -> None:
         self.added += other.added
-        self.changed += other.changed
+        self.changed += [i for i in other.changed if i not in set(self.changed)]
         self.unchanged += other.unchanged
+        self.older += other.older
 
 
 def content_hash(record: dict[str, Any]) -> str:
@@ -103,6 +108,10 @@ class TrialStore:
         except sa.exc.OperationalError as exc:
             raise StoreError(f"cannot open the database at {url!r}: {exc.orig}") from None
 
+    def derived(self, kind: str) -> "DerivedStore":
+        """The derived payloads of ``kind`` (e.g. ``"plain"``, ``"eligibility"``)."""
+        return DerivedStore(self.engine, kind)
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -119,22 +128,27 @@ class TrialStore:
             for trial in batch:
                 digest = content_hash(trial.raw)
                 row = current.get(trial.nct_id)
+                updated = trial.last_update_posted.date if trial.last_update_posted else None
                 if row is None:
-                    current[trial.nct_id] = {"hash": digest, "version": 1, "trial": trial, "new": True}
+                    current[trial.nct_id] = {"hash": digest, "version": 1, "trial": trial, "new": True,
+                                             "updated": updated}
                     result.added.append(trial.nct_id)
-                    continue
-                if row["hash"] == digest:
+                elif row["hash"] == digest:
                     result.unchanged += 1
-                    continue
-                previous = row["trial"] or self._trial_from_row(row["record"])
-                changes = diff_trials(previous, trial)
-                row.update(hash=digest, version=row["version"] + (0 if row.get("new") else 1), trial=trial)
-                if row.get("new"):
-                    continue
-                row["changed"] = True
-                new_versions.append(self._version_row(trial, row["version"], now, digest, changes))
-                if trial.nct_id not in result.changed:
-                    result.changed.append(trial.nct_id)
+                elif updated and row["updated"] and updated <= row["updated"]:
+                    # A copy no newer than the one we hold (registry dates are per day): keep ours,
+                    # so re-importing overlapping files never flips between copies.
+                    result.older += 1
+                elif row.get("new"):
+                    row.update(hash=digest, trial=trial, updated=updated)
+                    result.older += 1  # the copy seen first in this batch was the older one
+                else:
+                    previous = row["trial"] or self._trial_from_row(row["record"])
+                    row.update(hash=digest, version=row["version"] + 1, trial=trial, updated=updated, changed=True)
+                    new_versions.append(self._version_row(trial, row["version"], now, digest,
+                                                          diff_trials(previous, trial)))
+                    if trial.nct_id not in result.changed:
+                        result.changed.append(trial.nct_id)
             for nct_id, row in current.items():
                 trial = row["trial"]
                 if row.get("new"):
@@ -156,12 +170,12 @@ class TrialStore:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             rows = conn.execute(
-                sa.select(trials.c.nct_id, trials.c.content_hash, trials.c.version, trials.c.record).where(
-                    trials.c.nct_id.in_(chunk)
-                )
+                sa.select(trials.c.nct_id, trials.c.content_hash, trials.c.version, trials.c.record,
+                          trials.c.last_update_posted).where(trials.c.nct_id.in_(chunk))
             )
-            for nct_id, digest, version, record in rows:
-                found[nct_id] = {"hash": digest, "version": version, "record": record, "trial": None}
+            for nct_id, digest, version, record, updated in rows:
+                found[nct_id] = {"hash": digest, "version": version, "record": record, "trial": None,
+                                 "updated": updated}
         return found
 
     @staticmethod
@@ -200,13 +214,18 @@ class TrialStore:
         """The trial with ``nct_id`` and its dates, or ``None``."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(trials.c.record, trials.c.version, trials.c.first_seen, trials.c.last_changed).where(
-                    trials.c.nct_id == nct_id
-                )
+                self._stored_columns().where(trials.c.nct_id == nct_id)
             ).first()
-        if row is None:
-            return None
-        return StoredTrial(self._trial_from_row(row.record), row.version, _utc(row.first_seen), _utc(row.last_changed))
+        return None if row is None else self._stored(row)
+
+    @staticmethod
+    def _stored_columns() -> sa.Select:
+        return sa.select(trials.c.record, trials.c.version, trials.c.first_seen, trials.c.last_changed,
+                         trials.c.content_hash)
+
+    def _stored(self, row: Any) -> StoredTrial:
+        return StoredTrial(self._trial_from_row(row.record), row.version, _utc(row.first_seen),
+                           _utc(row.last_changed), row.content_hash)
 
     def history(self, nct_id: str) -> list[Version]:
         """Every version of a trial, oldest first."""
@@ -240,8 +259,7 @@ class TrialStore:
 
     def iter_trials(self, ids: Sequence[str] | None = None, batch: int = 500) -> Iterator[StoredTrial]:
         """Every stored trial (or those in ``ids``), streamed in batches."""
-        query = sa.select(trials.c.record, trials.c.version, trials.c.first_seen, trials.c.last_changed)
-        query = query.order_by(trials.c.nct_id)
+        query = self._stored_columns().order_by(trials.c.nct_id)
         if ids is not None:
             for start in range(0, len(ids), batch):
                 yield from self._stream(query.where(trials.c.nct_id.in_(list(ids[start : start + batch]))))
@@ -251,6 +269,4 @@ class TrialStore:
     def _stream(self, query: sa.Select) -> Iterator[StoredTrial]:
         with self.engine.connect() as conn:
             for row in conn.execute(query):
-                yield StoredTrial(
-                    self._trial_from_row(row.record), row.version, _utc(row.first_seen), _utc(row.last_changed)
-                )
+                yield self._stored(row)

@@ -37,3 +37,15 @@ trial_versions = sa.Table(
 sa.Index("ix_trials_status", trials.c.overall_status)
 sa.Index("ix_trials_last_changed", trials.c.last_changed)
 sa.Index("ix_trial_versions_recorded_at", trial_versions.c.recorded_at)
+
+#: Data derived from a trial's current record (plain-language text, parsed criteria, ...),
+#: one row per trial and kind, tagged with the record hash it was derived from.
+derived = sa.Table(
+    "derived",
+    metadata,
+    sa.Column("nct_id", sa.String(48), sa.ForeignKey("trials.nct_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("kind", sa.String(40), primary_key=True),
+    sa.Column("source_hash", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
