@@ -1,4 +1,10 @@
-"""Fixtures for the ClinicalTrials.gov client tests: the fake server and a fast clock."""
+"""Fixtures for the ClinicalTrials.gov client tests: the fake API server and a fast clock.
+
+studies      session   the real API v2 records in shared/data/ctgov_api_v2 (796 studies)
+fake         function  a running fake_ctgov.FakeCtgov serving them
+clock        function  fake_ctgov.FakeClock (sleeps are recorded, not slept)
+make_client  function  builds real CtgovClients pointed at ``fake`` and using ``clock``
+"""
 
 from __future__ import annotations
 
@@ -7,36 +13,20 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fake_ctgov import DATA_DIR, FakeCtgov, Study, load_studies
+from fake_ctgov import DATA_DIR, FakeClock, FakeCtgov, Study, load_studies
+from support import in_ci
 
 from trialscout.registry.ctgov import CtgovClient, RetryPolicy
-
-EPOCH = 1_750_000_000.0  # an arbitrary wall-clock start for the fake clock
-
-
-class FakeClock:
-    """Monotonic and wall clocks that only move when the client sleeps; sleeps are recorded."""
-
-    def __init__(self) -> None:
-        self.elapsed = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.elapsed += seconds
-
-    def monotonic(self) -> float:
-        return self.elapsed
-
-    def time(self) -> float:
-        return EPOCH + self.elapsed
 
 
 @pytest.fixture(scope="session")
 def studies() -> list[Study]:
     if not DATA_DIR.is_dir():
-        pytest.skip(f"real ClinicalTrials.gov records not found in {DATA_DIR}")
-    return load_studies()
+        message = f"real ClinicalTrials.gov records not found in {DATA_DIR}"
+        if in_ci():
+            pytest.fail(message + " (CI=true: failing instead of skipping)", pytrace=False)
+        pytest.skip(message)
+    return load_studies(DATA_DIR)
 
 
 @pytest.fixture
@@ -50,12 +40,9 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-ClientFactory = Callable[..., CtgovClient]
-
-
 @pytest.fixture
-def make_client(fake: FakeCtgov, clock: FakeClock) -> Iterator[ClientFactory]:
-    """Build real clients pointed at the fake server, with the fake clock and short timeouts."""
+def make_client(fake: FakeCtgov, clock: FakeClock) -> Iterator[Callable[..., CtgovClient]]:
+    """Real clients for the fake server: fake clock, 0.5 s timeout, 4 attempts, seeded jitter."""
     clients: list[CtgovClient] = []
 
     def build(**overrides: Any) -> CtgovClient:
@@ -67,8 +54,7 @@ def make_client(fake: FakeCtgov, clock: FakeClock) -> Iterator[ClientFactory]:
             "wall_clock": clock.time,
             "rng": random.Random(1234),
         }
-        options.update(overrides)
-        client = CtgovClient(fake.base_url, **options)
+        client = CtgovClient(fake.base_url, **(options | overrides))
         clients.append(client)
         return client
 

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-DATA_DIR = Path(os.environ.get("TRIALSCOUT_CTGOV_DATA", "/work/shared/data/ctgov_api_v2"))
+_SHARED = os.environ.get("TRIALSCOUT_SHARED") or Path(__file__).resolve().parents[3] / "shared"
+DATA_DIR = Path(_SHARED) / "data" / "ctgov_api_v2"
 STUDIES_PATH = "/api/v2/studies"
 _SINGLE = re.compile(r"^/api/v2/studies/(NCT\d{8})$")
 _RANGE = re.compile(r"^AREA\[LastUpdatePostDate\]RANGE\[\s*([^,\]]+?)\s*,\s*([^\]]+?)\s*\]$")
@@ -39,12 +40,12 @@ Study = dict[str, Any]
 
 def nct_id(study: Study) -> str:
     """The NCT id of an API study object."""
-    return study["protocolSection"]["identificationModule"]["nctId"]
+    return str(study["protocolSection"]["identificationModule"]["nctId"])
 
 
 def last_update(study: Study) -> str:
     """The study's LastUpdatePostDate (``YYYY-MM-DD``)."""
-    return study["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"]
+    return str(study["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"])
 
 
 def load_studies(data_dir: Path = DATA_DIR) -> list[Study]:
@@ -60,7 +61,8 @@ def load_studies(data_dir: Path = DATA_DIR) -> list[Study]:
 
 def conditions(study: Study) -> list[str]:
     """The study's conditions, as listed by the sponsor."""
-    return study["protocolSection"].get("conditionsModule", {}).get("conditions", [])
+    found = study["protocolSection"].get("conditionsModule", {}).get("conditions", [])
+    return [str(condition) for condition in found]
 
 
 def term_text(study: Study) -> str:
@@ -71,6 +73,29 @@ def term_text(study: Study) -> str:
     parts.append(section.get("descriptionModule", {}).get("briefSummary", ""))
     parts.extend(section.get("conditionsModule", {}).get("keywords", []))
     return " ".join(parts)
+
+
+class FakeClock:
+    """Monotonic and wall clocks for the client that move only when it sleeps (sleeps recorded)."""
+
+    EPOCH = 1_750_000_000.0  # an arbitrary wall-clock start
+
+    def __init__(self) -> None:
+        self.elapsed = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        """Record the wait and move the clocks on, without waiting."""
+        self.sleeps.append(seconds)
+        self.elapsed += seconds
+
+    def monotonic(self) -> float:
+        """Seconds since the clock was made."""
+        return self.elapsed
+
+    def time(self) -> float:
+        """A wall-clock time (seconds since the Unix epoch)."""
+        return self.EPOCH + self.elapsed
 
 
 @dataclass(frozen=True)
@@ -155,8 +180,7 @@ class FakeCtgov:
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT``, to pass to the client as its base URL."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_port}"
 
     def start(self) -> FakeCtgov:
         """Start serving in a background thread."""
@@ -214,11 +238,15 @@ class FakeCtgov:
         if params.get("format", "json") != "json":
             raise ValueError("this fake only speaks format=json")
         size = _page_size(params.get("pageSize"))
-        query = (params.get("query.cond", ""), params.get("query.term", ""),
-                 params.get("filter.advanced", ""), str(size))
+        query = (
+            params.get("query.cond", ""),
+            params.get("query.term", ""),
+            params.get("filter.advanced", ""),
+            str(size),
+        )
         matches = [i for i, study in enumerate(self.studies) if _matches(study, params)]
         offset = self._offset_for(query, params.get("pageToken"))
-        chunk = [self._encoded[i] for i in matches[offset:offset + size]]
+        chunk = [self._encoded[i] for i in matches[offset : offset + size]]
         head: dict[str, Any] = {}
         if params.get("countTotal") == "true" and "pageToken" not in params:
             head["totalCount"] = len(matches)
@@ -243,14 +271,14 @@ class FakeCtgov:
         return token
 
     def faulty(self, fault: Fault, reply: _Reply) -> _Reply:
-        """Turn the correct reply into the page-level fault (repeats); others are transport-level."""
+        """Apply a page-level fault (the repeats); the handler applies the transport-level ones."""
         previous = self._last_page
         if fault.kind == "repeat_page" and previous is not None:
             return previous
         if fault.kind == "repeat_studies" and previous is not None:
             tail = json.loads(reply.body).get("nextPageToken")
-            return _Reply(200, _page_body({}, previous.studies, {"nextPageToken": tail} if tail else {}),
-                          studies=previous.studies)
+            body = _page_body({}, previous.studies, {"nextPageToken": tail} if tail else {})
+            return _Reply(200, body, studies=previous.studies)
         return reply
 
     def remember(self, path: str, reply: _Reply) -> None:
@@ -287,8 +315,11 @@ def _in_range(day: str, expression: str) -> bool:
 
 
 def _page_body(head: dict[str, Any], studies: list[bytes], tail: dict[str, Any]) -> bytes:
-    parts = [json.dumps(head)[1:-1], '"studies":[' + b",".join(studies).decode() + "]",
-             json.dumps(tail)[1:-1]]
+    parts = [
+        json.dumps(head)[1:-1],
+        '"studies":[' + b",".join(studies).decode() + "]",
+        json.dumps(tail)[1:-1],
+    ]
     return ("{" + ",".join(part for part in parts if part) + "}").encode()
 
 
@@ -299,7 +330,7 @@ def _error(status: int, message: str) -> _Reply:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+    def do_GET(self) -> None:
         fake: FakeCtgov = self.server.fake  # type: ignore[attr-defined]
         url = urlsplit(self.path)
         params = dict(parse_qsl(url.query, keep_blank_values=True))
@@ -338,5 +369,5 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+    def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""

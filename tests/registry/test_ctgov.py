@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import ClientFactory, FakeClock
-from fake_ctgov import FakeCtgov, Fault, Study, conditions, last_update, nct_id, term_text
+from fake_ctgov import (
+    FakeClock,
+    FakeCtgov,
+    Fault,
+    Study,
+    conditions,
+    last_update,
+    nct_id,
+    term_text,
+)
 
 from trialscout.registry.checkpoint import Checkpoint
 from trialscout.registry.ctgov import (
@@ -26,6 +36,7 @@ from trialscout.registry.ctgov import (
     parse_since,
 )
 
+ClientFactory = Callable[..., CtgovClient]  # the make_client fixture
 ALL = SyncQuery(page_size=100)  # 796 records -> 8 pages (7 x 100 + 96)
 
 
@@ -59,7 +70,9 @@ def test_pages_through_every_record_exactly_once(
     assert sent[0].headers["user-agent"].startswith("trialscout/")
 
 
-def test_studies_are_handed_over_untouched(make_client: ClientFactory, studies: list[Study]) -> None:
+def test_studies_are_handed_over_untouched(
+    make_client: ClientFactory, studies: list[Study]
+) -> None:
     first = next(make_client().iter_pages(SyncQuery(page_size=5)))
     assert first.studies == studies[:5]
 
@@ -229,7 +242,7 @@ def test_requests_are_spaced_politely(make_client: ClientFactory, clock: FakeClo
 
 
 class CallerCrashed(Exception):
-    pass
+    """The sync command dying half-way through."""
 
 
 def test_resume_after_a_crash_continues_where_storing_stopped(
@@ -263,7 +276,7 @@ def test_checkpoint_is_written_after_each_stored_page(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     checkpoint = Checkpoint(tmp_path / "state" / "sync.json")
-    seen: list[dict[str, object] | None] = []
+    seen: list[dict[str, Any] | None] = []
 
     for _page in make_client().iter_pages(ALL, checkpoint):
         seen.append(json.loads(checkpoint.path.read_text()) if checkpoint.path.exists() else None)

@@ -59,7 +59,7 @@ class Checkpoint:
         self._now = now
 
     def load(self) -> CheckpointState | None:
-        """Read the file; ``None`` if there is none. Raises :class:`CheckpointError` if unreadable."""
+        """Read the file (``None`` if absent); raise :class:`CheckpointError` if unreadable."""
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:

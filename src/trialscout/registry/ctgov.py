@@ -76,7 +76,9 @@ class QueryRejected(RegistryError):
     def __init__(self, status_code: int, detail: str) -> None:
         self.status_code = status_code
         self.detail = " ".join(detail.split())[:300]
-        super().__init__(f"ClinicalTrials.gov rejected the request (HTTP {status_code}): {self.detail}")
+        super().__init__(
+            f"ClinicalTrials.gov rejected the request (HTTP {status_code}): {self.detail}"
+        )
 
 
 class StudyNotFound(RegistryError, LookupError):
@@ -123,7 +125,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Exponential backoff with "equal jitter": half fixed, half random."""
-        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (attempt - 1))
         return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 

@@ -709,9 +709,7 @@ def _masking(text: str) -> dict[str, Any]:
     first = re.split(r"[\s\-]+", head.casefold(), maxsplit=1)[0] if head else ""
     if first in {"none", "open"}:
         return {"masking": "NONE"}
-    if roles and len(roles) in MASKING_LEVEL and (
-        first not in MASKING_WORD or "blind" in head.casefold()
-    ):
+    if first in MASKING_WORD and roles and len(roles) in MASKING_LEVEL and "blind" in head.casefold():
         # Old wording ("Double Blind (Subject, Caregiver, Investigator)") counted
         # differently; CT.gov re-derived the level from the roles masked.
         level = MASKING_LEVEL[len(roles)]
@@ -755,10 +753,10 @@ def parse_study_design(text: str) -> tuple[dict[str, Any], list[str]]:
             # Unkeyed: recognise the value by its vocabulary.
             if low in ALLOCATION and low != "n/a":
                 key = "allocation"
-            elif "blind" in low or "open label" in low or low.split(" ")[0] in MASKING_WORD:
-                key = "masking"
             elif low.endswith("assignment"):
                 key = "interventionModel"
+            elif "blind" in low or "open label" in low or low.split(" ")[0] in MASKING_WORD:
+                key = "masking"
             elif low in PRIMARY_PURPOSE and low != "other":
                 key = "primaryPurpose"
             elif low in OBSERVATIONAL_MODEL and low != "other":
@@ -871,7 +869,8 @@ def _status(ctx: _Ctx) -> dict[str, Any]:
         "statusVerifiedDate": ctx.date("verification_date"),
         "overallStatus": _enum(_line(root.find("overall_status")), STATUS),
         "lastKnownStatus": _enum(_line(root.find("last_known_status")), STATUS),
-        "whyStopped": _multiline(root.find("why_stopped")),
+        # why_stopped is indented and hard-wrapped like a textblock
+        "whyStopped": _textblock(root.find("why_stopped")),
     }
     has_ea = _line(root.find("has_expanded_access"))
     if has_ea is not None:
