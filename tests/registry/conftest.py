@@ -1,6 +1,7 @@
 """Fixtures for the ClinicalTrials.gov client tests: the fake API server and a fast clock.
 
-studies      session   the real API v2 records in shared/data/ctgov_api_v2 (796 studies)
+catalogue    session   the real API v2 records in shared/data/ctgov_api_v2 (796 studies)
+studies      session   the same records, API study objects sorted by NCT id
 fake         function  a running fake_ctgov.FakeCtgov serving them
 clock        function  fake_ctgov.FakeClock (sleeps are recorded, not slept)
 make_client  function  builds real CtgovClients pointed at ``fake`` and using ``clock``
@@ -13,25 +14,30 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fake_ctgov import DATA_DIR, FakeClock, FakeCtgov, Study, load_studies
+from fake_ctgov import DATA_DIR, Catalogue, FakeClock, FakeCtgov, Study, load_studies
 from support import in_ci
 
 from trialscout.registry.ctgov import CtgovClient, RetryPolicy
 
 
 @pytest.fixture(scope="session")
-def studies() -> list[Study]:
+def catalogue() -> Catalogue:
     if not DATA_DIR.is_dir():
         message = f"real ClinicalTrials.gov records not found in {DATA_DIR}"
         if in_ci():
             pytest.fail(message + " (CI=true: failing instead of skipping)", pytrace=False)
         pytest.skip(message)
-    return load_studies(DATA_DIR)
+    return Catalogue(load_studies(DATA_DIR))
+
+
+@pytest.fixture(scope="session")
+def studies(catalogue: Catalogue) -> list[Study]:
+    return catalogue.studies
 
 
 @pytest.fixture
-def fake(studies: list[Study]) -> Iterator[FakeCtgov]:
-    with FakeCtgov(studies) as server:
+def fake(catalogue: Catalogue) -> Iterator[FakeCtgov]:
+    with FakeCtgov(catalogue) as server:
         yield server
 
 

@@ -4,7 +4,7 @@ It is a real HTTP server (stdlib ``ThreadingHTTPServer`` on 127.0.0.1, random po
 answering ``GET /api/v2/studies`` and ``GET /api/v2/studies/{nctId}`` in the API's
 response shape, with faults that tests switch on per request number::
 
-    with FakeCtgov(load_studies()) as fake:
+    with FakeCtgov(Catalogue(load_studies())) as fake:
         fake.inject(Fault.http_error(429, retry_after="7"), on_request=2)
         ...
         assert fake.requests[2].params["pageToken"] == ...
@@ -138,6 +138,15 @@ class Fault:
         return cls("repeat_studies")
 
 
+class Catalogue:
+    """The records a fake serves, JSON-encoded once (building it is the slow part)."""
+
+    def __init__(self, studies: list[Study]) -> None:
+        self.studies = studies
+        self.encoded = [json.dumps(study).encode() for study in studies]
+        self.index = {nct_id(study): i for i, study in enumerate(studies)}
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """A request the fake received (numbered from 1)."""
@@ -160,10 +169,10 @@ class _Reply:
 class FakeCtgov:
     """The fake API server; use as a context manager, or call start() and stop()."""
 
-    def __init__(self, studies: list[Study]) -> None:
-        self.studies = studies
-        self._encoded = [json.dumps(study).encode() for study in studies]
-        self._index = {nct_id(study): i for i, study in enumerate(studies)}
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.studies = catalogue.studies
+        self._encoded = catalogue.encoded
+        self._index = catalogue.index
         self._faults: dict[int, Fault] = {}
         self._tokens: dict[str, tuple[tuple[str, ...], int]] = {}
         self._last_page: _Reply | None = None

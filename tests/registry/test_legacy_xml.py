@@ -46,7 +46,7 @@ def minimal(body: str = "", nct: str = "NCT00000001", root: str = "clinical_stud
 
 def words(text: str) -> list[str]:
     """Whitespace-insensitive token sequence, ignoring bullet glyphs."""
-    return [w for w in text.split() if w not in {"-", "*", "•", "o"}]
+    return [w for w in text.split() if w not in {"-", "*", "•", "·", "o"}]
 
 
 def month_date(text: str) -> str:
@@ -365,7 +365,7 @@ def test_textblocks_keep_every_word_and_lose_the_hard_wraps(converted):
 
 @needs_data
 def test_criteria_bullets_become_one_line_each(converted):
-    bullet_start = re.compile(r"^\s*[-•o]\s+\S")
+    bullet_start = re.compile(r"^\s*[-•·*o]\s+\S")
     for path, root, study in converted["items"]:
         raw = (root.findtext("eligibility/criteria/textblock") or "").replace("\r", "")
         lines = raw.split("\n")
@@ -394,7 +394,7 @@ def test_wrapped_criterion_is_unwrapped(converted):
     first = raw[i].strip().lstrip("-").strip()
     cont = raw[i + 1].strip()
     got = study["protocolSection"]["eligibilityModule"]["eligibilityCriteria"]
-    assert f"* {first} {cont}" in got.split("\n")[[ln.startswith(f"* {first}") for ln in got.split("\n")].index(True)]
+    assert any(line.startswith(f"* {first} {cont}") for line in got.split("\n"))
     assert got.startswith("Inclusion Criteria:\n\n* ")
     assert "\n\nExclusion Criteria:\n\n* " in got
 
@@ -459,6 +459,15 @@ def test_ids_aliases_and_unmapped_notes(converted):
     path, root, study = pick(converted, lambda r: r.find("clinical_results") is not None)
     assert study["hasResults"] is True
     assert any("clinical_results" in u for u in study["trialscoutSource"]["unmapped"])
+
+
+@needs_data
+def test_converted_records_build_the_trial_model(converted):
+    mapping = pytest.importorskip("trialscout.trial.mapping")
+    for path, root, study in converted["items"]:
+        trial = mapping.trial_from_ctgov(study)
+        assert trial.nct_id == path.stem
+        assert trial.source_format == "ctgov-legacy-xml"
 
 
 @needs_data
@@ -803,7 +812,7 @@ def element():
     )
 
 
-@FUZZ
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(element(), max_size=12))
 def test_fuzz_structured_records(children):
     doc = "<clinical_study><id_info><nct_id>NCT00000001</nct_id></id_info>" + "".join(children) + "</clinical_study>"

@@ -32,3 +32,8 @@ def label(kind: str, code: str | None) -> Label | None:
 
 def kinds() -> list[str]:
     return sorted(_table())
+
+
+def all_texts() -> list[str]:
+    """Every label and explanation (trusted wording for the grounding check)."""
+    return [text for codes in _table().values() for entry in codes.values() for text in entry.values()]

@@ -35,6 +35,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import orjson
 
 if TYPE_CHECKING:
     from trialscout.registry.checkpoint import Checkpoint
@@ -122,6 +123,10 @@ class RetryPolicy:
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
     retry_after_cap: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, not {self.max_attempts}")
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Exponential backoff with "equal jitter": half fixed, half random."""
@@ -422,8 +427,8 @@ class CtgovClient:
             raise _Retryable(f"connection problem: {exc or type(exc).__name__}") from exc
         _raise_for_status(response, self._wall_clock())
         try:
-            body = response.json()
-        except ValueError as exc:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
             raise _Retryable(f"invalid or truncated JSON ({len(response.content)} bytes)") from exc
         if not isinstance(body, dict):
             raise _Retryable("the answer was JSON but not an object")

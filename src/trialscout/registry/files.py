@@ -101,6 +101,8 @@ def _iter_zip(path: Path) -> Iterator[SourceRecord]:
 
 def iter_bytes(data: bytes, source: str) -> Iterator[SourceRecord]:
     """Yield the records in one file's bytes, whatever its format."""
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark, as Windows editors write it
+        data = data[3:]
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
         raise NotRegistryData(source, "the file is empty")

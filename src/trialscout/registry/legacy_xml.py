@@ -33,8 +33,11 @@ __all__ = [
     "LegacyXmlError",
     "MAX_INPUT_BYTES",
     "SOURCE_FORMAT",
+    "convert_date",
     "legacy_xml_to_study",
     "looks_like_legacy_xml",
+    "parse_study_design",
+    "std_ages",
 ]
 
 SOURCE_FORMAT = "ctgov-legacy-xml"

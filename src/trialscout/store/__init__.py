@@ -3,9 +3,10 @@
 from .diff import Change, diff_trials
 from .ingest import IngestReport, Rejected, ingest
 from .derived import DerivedStore
-from .repository import StoredTrial, StoreError, TrialStore, UpsertResult, Version, content_hash
+from .records import PreparedRecord, content_hash, prepare
+from .repository import StoredTrial, StoreError, TrialStore, UpsertResult, Version
 
 __all__ = [
     "Change", "DerivedStore", "diff_trials", "IngestReport", "Rejected", "ingest", "StoredTrial", "StoreError",
-    "TrialStore", "UpsertResult", "Version", "content_hash",
+    "TrialStore", "UpsertResult", "Version", "content_hash", "PreparedRecord", "prepare",
 ]

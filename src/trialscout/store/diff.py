@@ -52,7 +52,8 @@ def _scalar_fields(trial: Trial) -> dict[str, Any]:
 
 
 def _site_key(site: Site) -> str:
-    return " | ".join(p or "" for p in (site.facility, site.city, site.state, site.country))
+    # The zip tells apart the many sites named "Research Site" in one city.
+    return " | ".join(p or "" for p in (site.facility, site.city, site.state, site.zip, site.country))
 
 
 def _site_label(site: Site) -> str:
@@ -85,17 +86,25 @@ def _list_changes(field: str, old: list[str], new: list[str]) -> list[Change]:
     return [Change(field, "removed", before=x) for x in gone] + [Change(field, "added", after=x) for x in came]
 
 
+def _sites_by_key(sites: list[Site]) -> dict[str, list[Site]]:
+    grouped: dict[str, list[Site]] = {}
+    for site in sites:
+        grouped.setdefault(_site_key(site), []).append(site)
+    return grouped
+
+
 def _site_changes(old: list[Site], new: list[Site]) -> list[Change]:
-    old_by_key = {_site_key(s): s for s in old}
-    new_by_key = {_site_key(s): s for s in new}
+    # Sites with the same key (a record may list one address twice) are paired in order.
+    old_by_key, new_by_key = _sites_by_key(old), _sites_by_key(new)
     changes = []
-    for key, site in new_by_key.items():
-        previous = old_by_key.get(key)
-        if previous is None:
-            changes.append(Change("site", "added", after=site.status, subject=_site_label(site)))
-        elif previous.status != site.status:
-            changes.append(Change("site_status", "changed", previous.status, site.status, _site_label(site)))
-    for key, site in old_by_key.items():
-        if key not in new_by_key:
+    for key, sites in new_by_key.items():
+        previous = old_by_key.get(key, [])
+        for i, site in enumerate(sites):
+            if i >= len(previous):
+                changes.append(Change("site", "added", after=site.status, subject=_site_label(site)))
+            elif previous[i].status != site.status:
+                changes.append(Change("site_status", "changed", previous[i].status, site.status, _site_label(site)))
+    for key, sites in old_by_key.items():
+        for site in sites[len(new_by_key.get(key, [])):]:
             changes.append(Change("site", "removed", before=site.status, subject=_site_label(site)))
     return changes

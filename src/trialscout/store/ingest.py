@@ -1,7 +1,7 @@
 """Registry records into the store: map, validate, and write in batches (one transaction each).
 
-A record that cannot be mapped is reported with its source, id and reason and skipped;
-the rest of the import goes on.
+A record that cannot be mapped is reported with its source, id and reason and skipped; the
+rest of the import goes on.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..registry.files import SourceRecord
-from ..trial import InvalidRecord, Trial, record_id_of, trial_from_ctgov
+from ..trial import InvalidRecord, record_id_of, trial_from_ctgov
+from .records import PreparedRecord, prepare
 from .repository import TrialStore, UpsertResult
 
 
@@ -43,6 +44,18 @@ class IngestReport:
         }
 
 
+def prepare_record(record: SourceRecord) -> PreparedRecord | Rejected:
+    """Map and validate one record (a pure function: safe to run in a worker process)."""
+    if record.error is not None or record.study is None:
+        return Rejected(record.source, "?", record.error or "empty record")
+    try:
+        return prepare(trial_from_ctgov(record.study))
+    except InvalidRecord as exc:
+        return Rejected(record.source, exc.record_id, exc.reason)
+    except (ValueError, TypeError) as exc:  # pydantic's own checks
+        return Rejected(record.source, record_id_of(record.study), str(exc).splitlines()[0])
+
+
 def ingest(
     records: Iterable[SourceRecord],
     store: TrialStore,
@@ -52,12 +65,13 @@ def ingest(
 ) -> IngestReport:
     """Map every record and store it; return what was added, changed, unchanged and rejected."""
     report = IngestReport()
-    batch: list[Trial] = []
-    for record in records:
+    batch: list[PreparedRecord] = []
+    for item in map(prepare_record, records):
         report.read += 1
-        trial = _map(record, report)
-        if trial is not None:
-            batch.append(trial)
+        if isinstance(item, Rejected):
+            report.rejected.append(item)
+        else:
+            batch.append(item)
         if len(batch) >= batch_size:
             report.result.merge(store.upsert(batch, now=now))
             batch = []
@@ -66,16 +80,3 @@ def ingest(
     if batch:
         report.result.merge(store.upsert(batch, now=now))
     return report
-
-
-def _map(record: SourceRecord, report: IngestReport) -> Trial | None:
-    if record.error is not None or record.study is None:
-        report.rejected.append(Rejected(record.source, "?", record.error or "empty record"))
-        return None
-    try:
-        return trial_from_ctgov(record.study)
-    except InvalidRecord as exc:
-        report.rejected.append(Rejected(record.source, exc.record_id, exc.reason))
-    except (ValueError, TypeError) as exc:  # pydantic's own checks, e.g. a NaN coordinate
-        report.rejected.append(Rejected(record.source, record_id_of(record.study), str(exc).splitlines()[0]))
-    return None

@@ -1,12 +1,13 @@
 """The store: trials with first seen, last changed and a version per real change.
 
 The same code runs on SQLite (the default, one file) and PostgreSQL (by URL). Each call to
-:meth:`TrialStore.upsert` is one transaction: a batch lands whole or not at all.
+:meth:`TrialStore.upsert` is one transaction: a batch lands whole or not at all. A trial's
+current record is stored once (``trials.record``); a version row keeps its record only once a
+newer version supersedes it.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,6 +20,7 @@ from ..trial import Trial, trial_from_ctgov
 from .derived import DerivedStore
 from .diff import Change, diff_trials
 from .migrate import upgrade
+from .records import PreparedRecord, prepare
 from .schema import trial_versions, trials
 
 
@@ -59,19 +61,24 @@ class UpsertResult:
 
     def merge(self, other: "UpsertResult") -> None:
         self.added += other.added
-        self.changed += [i for i in other.changed if i not in set(self.changed)]
+        seen = set(self.changed)
+        self.changed += [i for i in other.changed if i not in seen]
         self.unchanged += other.unchanged
         self.older += other.older
 
 
-def content_hash(record: dict[str, Any]) -> str:
-    """A hash of the registry content, ignoring where trialscout read it from."""
-    content = {k: v for k, v in record.items() if k != "trialscoutSource"}
-    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+@dataclass
+class _Pending:
+    """What a batch will write for one trial: its latest record and the versions leading to it."""
+
+    record: PreparedRecord
+    new: bool
+    versions: list[PreparedRecord] = field(default_factory=list)
 
 
 def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    """``value`` in UTC (naive means UTC): SQLite keeps no offset, so every write must be in UTC."""
+    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _dumps(value: Any) -> str:
@@ -108,74 +115,95 @@ class TrialStore:
         except sa.exc.OperationalError as exc:
             raise StoreError(f"cannot open the database at {url!r}: {exc.orig}") from None
 
-    def derived(self, kind: str) -> "DerivedStore":
+    def derived(self, kind: str) -> DerivedStore:
         """The derived payloads of ``kind`` (e.g. ``"plain"``, ``"eligibility"``)."""
         return DerivedStore(self.engine, kind)
 
     def close(self) -> None:
         self.engine.dispose()
 
-    def upsert(self, batch: Sequence[Trial], now: datetime | None = None) -> UpsertResult:
-        """Store ``batch`` in one transaction: new trials, new versions for real changes only."""
+    def upsert(self, batch: Sequence[Trial | PreparedRecord], now: datetime | None = None) -> UpsertResult:
+        """Store ``batch`` in one transaction: new trials, and a new version only for a real change.
+
+        A copy whose last-update date is not after the one held is ignored (registry dates are
+        per day), so re-importing overlapping files never flips between copies.
+        """
         now = _utc(now or datetime.now(timezone.utc))
+        records = [r if isinstance(r, PreparedRecord) else prepare(r) for r in batch]
         result = UpsertResult()
-        latest: dict[str, Trial] = {}
-        for trial in batch:
-            latest[trial.nct_id] = trial
         with self.engine.begin() as conn:
-            current = self._current(conn, list(latest))
-            new_rows, new_versions = [], []
-            for trial in batch:
-                digest = content_hash(trial.raw)
-                row = current.get(trial.nct_id)
-                updated = trial.last_update_posted.date if trial.last_update_posted else None
-                if row is None:
-                    current[trial.nct_id] = {"hash": digest, "version": 1, "trial": trial, "new": True,
-                                             "updated": updated}
-                    result.added.append(trial.nct_id)
-                elif row["hash"] == digest:
-                    result.unchanged += 1
-                elif updated and row["updated"] and updated <= row["updated"]:
-                    # A copy no newer than the one we hold (registry dates are per day): keep ours,
-                    # so re-importing overlapping files never flips between copies.
-                    result.older += 1
-                elif row.get("new"):
-                    row.update(hash=digest, trial=trial, updated=updated)
-                    result.older += 1  # the copy seen first in this batch was the older one
-                else:
-                    previous = row["trial"] or self._trial_from_row(row["record"])
-                    row.update(hash=digest, version=row["version"] + 1, trial=trial, updated=updated, changed=True)
-                    new_versions.append(self._version_row(trial, row["version"], now, digest,
-                                                          diff_trials(previous, trial)))
-                    if trial.nct_id not in result.changed:
-                        result.changed.append(trial.nct_id)
-            for nct_id, row in current.items():
-                trial = row["trial"]
-                if row.get("new"):
-                    new_rows.append(self._trial_row(trial, 1, row["hash"], now, first_seen=now))
-                    new_versions.append(self._version_row(trial, 1, now, row["hash"], []))
-                elif row.get("changed"):
-                    conn.execute(
-                        trials.update().where(trials.c.nct_id == nct_id),
-                        self._trial_row(trial, row["version"], row["hash"], now),
-                    )
-            if new_rows:
-                conn.execute(trials.insert(), new_rows)
-            if new_versions:
-                conn.execute(trial_versions.insert(), new_versions)
+            held = self._current(conn, list({r.nct_id for r in records}))
+            pending: dict[str, _Pending] = {}
+            for record in records:
+                self._merge(record, held, pending, result)
+            self._write(conn, pending, held, now)
         return result
+
+    @staticmethod
+    def _merge(record: PreparedRecord, held: dict[str, dict[str, Any]], pending: dict[str, _Pending],
+               result: UpsertResult) -> None:
+        current, known = pending.get(record.nct_id), held.get(record.nct_id)
+        if current is not None:
+            hash_now, updated_now = current.record.content_hash, current.record.last_update_posted
+        elif known is not None:
+            hash_now, updated_now = known["hash"], known["updated"]
+        else:
+            pending[record.nct_id] = _Pending(record, new=True)
+            result.added.append(record.nct_id)
+            return
+        if hash_now == record.content_hash:
+            result.unchanged += 1
+        elif record.last_update_posted and updated_now and record.last_update_posted <= updated_now:
+            result.older += 1
+        elif current is None:
+            pending[record.nct_id] = _Pending(record, new=False, versions=[record])
+            result.changed.append(record.nct_id)
+        elif current.new:
+            current.record = record
+            result.older += 1  # the copy seen first in this batch was the older one
+        else:
+            current.record = record
+            current.versions.append(record)
+
+    def _write(self, conn: sa.Connection, pending: dict[str, _Pending], held: dict[str, dict[str, Any]],
+               now: datetime) -> None:
+        new_trials, new_versions = [], []
+        for nct_id, item in pending.items():
+            if item.new:
+                new_trials.append({**self._trial_row(item.record, 1, now), "first_seen": now})
+                new_versions.append(self._version_row(item.record, 1, now, []))
+                continue
+            known = held[nct_id]
+            version, previous_json = known["version"], known["record"]
+            conn.execute(  # the superseded version now keeps its own copy of the record
+                trial_versions.update()
+                .where(trial_versions.c.nct_id == nct_id, trial_versions.c.version == version)
+                .values(record=previous_json)
+            )
+            previous = self._trial_from_row(previous_json)
+            for record in item.versions:
+                version += 1
+                trial = self._trial_from_row(record.record_json)
+                row = self._version_row(record, version, now, diff_trials(previous, trial))
+                if record is not item.record:
+                    row["record"] = record.record_json
+                new_versions.append(row)
+                previous = trial
+            conn.execute(trials.update().where(trials.c.nct_id == nct_id), self._trial_row(item.record, version, now))
+        if new_trials:
+            conn.execute(trials.insert(), new_trials)
+        if new_versions:
+            conn.execute(trial_versions.insert(), new_versions)
 
     def _current(self, conn: sa.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
             rows = conn.execute(
                 sa.select(trials.c.nct_id, trials.c.content_hash, trials.c.version, trials.c.record,
-                          trials.c.last_update_posted).where(trials.c.nct_id.in_(chunk))
+                          trials.c.last_update_posted).where(trials.c.nct_id.in_(ids[start : start + 500]))
             )
             for nct_id, digest, version, record, updated in rows:
-                found[nct_id] = {"hash": digest, "version": version, "record": record, "trial": None,
-                                 "updated": updated}
+                found[nct_id] = {"hash": digest, "version": version, "record": record, "updated": updated}
         return found
 
     @staticmethod
@@ -183,31 +211,28 @@ class TrialStore:
         return trial_from_ctgov(orjson.loads(record))
 
     @staticmethod
-    def _trial_row(trial: Trial, version: int, digest: str, now: datetime, first_seen: datetime | None = None) -> dict:
-        row = {
-            "nct_id": trial.nct_id,
+    def _trial_row(record: PreparedRecord, version: int, now: datetime) -> dict[str, Any]:
+        return {
+            "nct_id": record.nct_id,
             "version": version,
-            "content_hash": digest,
+            "content_hash": record.content_hash,
             "last_changed": now,
-            "title": trial.title,
-            "overall_status": trial.overall_status,
-            "last_update_posted": trial.last_update_posted.date if trial.last_update_posted else None,
-            "source_format": trial.source_format,
-            "record": _dumps(trial.raw),
+            "title": record.title,
+            "overall_status": record.overall_status,
+            "last_update_posted": record.last_update_posted,
+            "source_format": record.source_format,
+            "record": record.record_json,
         }
-        if first_seen is not None:
-            row["first_seen"] = first_seen
-        return row
 
     @staticmethod
-    def _version_row(trial: Trial, version: int, now: datetime, digest: str, changes: list[Change]) -> dict:
+    def _version_row(record: PreparedRecord, version: int, now: datetime, changes: list[Change]) -> dict[str, Any]:
         return {
-            "nct_id": trial.nct_id,
+            "nct_id": record.nct_id,
             "version": version,
             "recorded_at": now,
-            "content_hash": digest,
+            "content_hash": record.content_hash,
             "changes": _dumps([c.to_dict() for c in changes]),
-            "record": _dumps(trial.raw),
+            "record": None,  # the current version's record is trials.record
         }
 
     def get(self, nct_id: str) -> StoredTrial | None:

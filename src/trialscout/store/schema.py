@@ -22,7 +22,8 @@ trials = sa.Table(
     sa.Column("record", sa.Text, nullable=False),
 )
 
-#: Every real change of a trial: the record as it was then and what changed from the version before.
+#: Every real change of a trial: what changed from the version before, and the record as it was
+#: then (NULL for the current version, whose record is ``trials.record``: stored once, not twice).
 trial_versions = sa.Table(
     "trial_versions",
     metadata,
@@ -31,7 +32,7 @@ trial_versions = sa.Table(
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("changes", sa.Text, nullable=False),
-    sa.Column("record", sa.Text, nullable=False),
+    sa.Column("record", sa.Text),
 )
 
 sa.Index("ix_trials_status", trials.c.overall_status)

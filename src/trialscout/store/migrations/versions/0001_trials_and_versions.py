@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("content_hash", sa.String(64), nullable=False),
         sa.Column("changes", sa.Text, nullable=False),
-        sa.Column("record", sa.Text, nullable=False),
+        sa.Column("record", sa.Text),
     )
     op.create_index("ix_trial_versions_recorded_at", "trial_versions", ["recorded_at"])
 

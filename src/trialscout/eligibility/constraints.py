@@ -1,0 +1,258 @@
+"""Typed constraints that a parsed criterion is made of.
+
+Every model is a frozen pydantic model with a ``type`` discriminator, so a
+``ParsedEligibility`` round-trips through JSON (``to_json`` / ``from_json``)
+and can be stored beside its trial record.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .criteria import Criterion
+from .errors import CriteriaError
+
+Comparator = Literal[">", ">=", "<", "<=", "=", "between"]
+Context = Literal["current", "historical", "family", "hypothetical", "uncertain"]
+TimeUnit = Literal["day", "week", "month", "year"]
+
+PARSE_VERSION = 1
+_DAYS = {"day": 1.0, "week": 7.0, "month": 30.44, "year": 365.25}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TimeWindow(_Frozen):
+    """A time qualifier: "within 3 weeks prior to registration", "a course of more than 5 years".
+
+    ``kind``: ``within`` (the event happened in the last N), ``before`` (at least N
+    ago), ``duration_at_least`` / ``duration_at_most`` (has lasted at least / at most N).
+    """
+
+    kind: Literal["within", "before", "duration_at_least", "duration_at_most"]
+    amount: float
+    unit: TimeUnit
+    anchor: str | None = None
+    text: str = ""
+
+    @property
+    def days(self) -> float:
+        """Length of the window in days."""
+        return self.amount * _DAYS[self.unit]
+
+
+class _Numeric(_Frozen):
+    comparator: Comparator
+    value: float
+    upper: float | None = None
+    text: str = ""
+
+    def holds(self, x: float) -> bool:
+        """True when ``x`` satisfies the comparison (ranges are inclusive)."""
+        c, v = self.comparator, self.value
+        if c == ">":
+            return x > v
+        if c == ">=":
+            return x >= v
+        if c == "<":
+            return x < v
+        if c == "<=":
+            return x <= v
+        if c == "=":
+            return abs(x - v) < 1e-9
+        return v <= x <= (self.upper if self.upper is not None else v)
+
+    def describe(self, unit: str | None = None) -> str:
+        """``"≥ 171 umol/L"`` or ``"between 20 and 40 %"``."""
+        from .labs import format_value
+
+        if self.comparator == "between":
+            return f"between {format_value(self.value)} and {format_value(self.upper or self.value, unit)}"
+        symbol = {">": ">", ">=": "≥", "<": "<", "<=": "≤", "=": "="}[self.comparator]
+        return f"{symbol} {format_value(self.value, unit)}"
+
+
+class AgeConstraint(_Numeric):
+    """Age in years ("Age range from 18 to 65 years old")."""
+
+    type: Literal["age"] = "age"
+
+
+class SexConstraint(_Frozen):
+    """The trial takes only one sex."""
+
+    type: Literal["sex"] = "sex"
+    sex: Literal["female", "male"]
+    text: str = ""
+
+
+class LabConstraint(_Numeric):
+    """A laboratory value: "Total bilirubin ≥ 171 µmol/L".
+
+    ``unit`` is as written (``None`` when the criterion gives none); ``change``
+    marks a rise or fall ("an increase of ≥ 17.1 µmol/L per day", ``per``="day").
+    ``alternatives`` are other ways to satisfy the same criterion ("or INR between
+    1.5 and 2.6"). A unit of ``x ULN`` is relative to the lab's upper limit of normal.
+    """
+
+    type: Literal["lab"] = "lab"
+    analyte: str
+    unit: str | None = None
+    change: Literal["increase", "decrease", "change"] | None = None
+    per: TimeUnit | None = None
+    alternatives: list[LabConstraint] = Field(default_factory=list)
+
+
+class ScoreConstraint(_Numeric):
+    """A clinical score or grade: MELD, Child-Pugh, ECOG, BMI, eGFR, NYHA class, HE grade."""
+
+    type: Literal["score"] = "score"
+    score: str
+    unit: str | None = None
+
+
+class ConditionConstraint(_Frozen):
+    """A diagnosis or finding that must be present (``present``) or absent.
+
+    ``concept`` is the vocabulary id when the term is known (``None`` for a term
+    read from the text). ``exact`` is False when the criterion narrows the term
+    further ("severe heart disease"): then only its absence can be decided.
+    """
+
+    type: Literal["condition"] = "condition"
+    term: str
+    concept: str | None = None
+    present: bool = True
+    context: Context = "current"
+    exact: bool = True
+    window: TimeWindow | None = None
+    text: str = ""
+
+
+class MedicationConstraint(_Frozen):
+    """A medicine taken (or not) — "Use of human serum albumin within 3 weeks"."""
+
+    type: Literal["medication"] = "medication"
+    term: str
+    concept: str | None = None
+    present: bool = True
+    context: Context = "current"
+    exact: bool = True
+    window: TimeWindow | None = None
+    text: str = ""
+
+
+class ProcedureConstraint(_Frozen):
+    """A procedure had (or not) — "prior lumbar spine fusion surgery"."""
+
+    type: Literal["procedure"] = "procedure"
+    term: str
+    concept: str | None = None
+    present: bool = True
+    context: Context = "historical"
+    exact: bool = True
+    window: TimeWindow | None = None
+    text: str = ""
+
+
+class PregnancyConstraint(_Frozen):
+    """Pregnancy, breastfeeding, plans for pregnancy or childbearing potential (women only)."""
+
+    type: Literal["pregnancy"] = "pregnancy"
+    states: list[Literal["pregnant", "lactating", "planning", "childbearing_potential"]]
+    present: bool = True
+    text: str = ""
+
+
+class ConsentItem(_Frozen):
+    """Agreeing to take part (informed consent). Needs no health data.
+
+    ``positive`` False for wording such as "unable to give consent".
+    """
+
+    type: Literal["consent"] = "consent"
+    positive: bool = True
+    text: str = ""
+
+
+class ComplianceItem(_Frozen):
+    """A practical or judgement item the study team settles with the person.
+
+    ``topic``: ``compliance`` (visits, contraception, language), ``judgement`` (the
+    investigator's opinion) or ``other_trial`` (taking part in another study).
+    """
+
+    type: Literal["compliance"] = "compliance"
+    topic: Literal["compliance", "judgement", "other_trial"] = "compliance"
+    positive: bool = True
+    text: str = ""
+
+
+class NeedsReview(_Frozen):
+    """A criterion (or part of one) the parser did not understand: kept verbatim."""
+
+    type: Literal["review"] = "review"
+    text: str
+    reason: str = "not understood by the parser"
+
+
+Constraint = Annotated[
+    Union[AgeConstraint, SexConstraint, LabConstraint, ScoreConstraint, ConditionConstraint,
+          MedicationConstraint, ProcedureConstraint, PregnancyConstraint, ConsentItem, ComplianceItem, NeedsReview],
+    Field(discriminator="type"),
+]
+
+
+class ParsedCriterion(_Frozen):
+    """A criterion with its constraints.
+
+    ``logic`` says how the constraints combine (``all`` or ``any``); ``coverage``
+    is ``full`` when every content word was understood, ``partial`` when some
+    words were not (they are in ``uncovered``), ``none`` when nothing was (the
+    criterion is a single ``NeedsReview``). ``group`` marks a heading whose
+    sub-items carry the constraints (``any_of`` when one sub-item suffices).
+    """
+
+    criterion: Criterion
+    constraints: list[Constraint]
+    logic: Literal["all", "any"] = "all"
+    coverage: Literal["full", "partial", "none"] = "full"
+    uncovered: str = ""
+    group: Literal["heading", "any_of"] | None = None
+
+    @property
+    def needs_review(self) -> bool:
+        """True when the parser understood nothing of this criterion."""
+        return self.coverage == "none"
+
+
+class ParsedEligibility(_Frozen):
+    """Everything parsed from one record's eligibility: the text criteria and the registry fields."""
+
+    version: int = PARSE_VERSION
+    criteria: list[ParsedCriterion]
+    registry: list[ParsedCriterion] = Field(default_factory=list)
+
+    def all(self) -> list[ParsedCriterion]:
+        """Registry-field criteria first (age, sex), then the text criteria."""
+        return [*self.registry, *self.criteria]
+
+    def to_json(self) -> str:
+        """Serialise to a JSON string (stable field order)."""
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> ParsedEligibility:
+        """Rebuild from ``to_json`` output; ``CriteriaError`` when the data is not a stored parse."""
+        try:
+            return cls.model_validate_json(data)
+        except ValidationError as exc:
+            raise CriteriaError(f"Stored eligibility parse is invalid ({exc.error_count()} errors): "
+                                "re-run parse_eligibility on the record's text.") from exc
+
+
+LabConstraint.model_rebuild()

@@ -1,0 +1,211 @@
+"""Build a ``Profile`` from structured form data (JSON from the web form or the API).
+
+Accepted keys (all optional)::
+
+    {"age": 52, "birth_date": "1973-04-01", "sex": "male",
+     "conditions": ["hepatitis B", {"name": "cirrhosis", "onset": "2015-06-01"}],
+     "absent_conditions": ["diabetes"],
+     "labs": [{"name": "bilirubin", "value": 12, "unit": "mg/dL", "date": "2025-05-01"}],
+     "medications": ["entecavir"], "procedures": [{"name": "splenectomy", "date": "2019-01-01"}],
+     "pregnant": false, "lactating": false,
+     "height": {"value": 175, "unit": "cm"}, "weight": {"value": 80, "unit": "kg"},
+     "scores": {"ecog": 1}, "answers": {"condition:circulatory_failure": false}}
+
+``answers`` are replies to ``questions_for`` questions, keyed by question id.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..errors import ProfileError, UnitError
+from ..labs import analytes, convert, find_analyte, unit_info
+from ..ruleset import vocabulary
+from .models import (
+    ConditionFact, Evidence, LabFact, MedicationFact, ProcedureFact, Profile, ProfileFlag, check_consistency,
+)
+
+_SEX = {"female": "female", "f": "female", "woman": "female", "women": "female", "male": "male", "m": "male",
+        "man": "male", "men": "male"}
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0"}
+
+
+def _date(value: Any, field: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise ProfileError(f"{field} '{value}' is not a date: use YYYY-MM-DD.") from exc
+
+
+def _number(value: Any, field: str) -> float:
+    if isinstance(value, bool):
+        raise ProfileError(f"{field} must be a number, not true/false.")
+    try:
+        return float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError) as exc:
+        raise ProfileError(f"{field} '{value}' is not a number: give digits only, e.g. 12.5.") from exc
+
+
+def _bool(value: Any, field: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    if text in {"unknown", "not sure", "dont know", "don't know", ""}:
+        return None
+    raise ProfileError(f"{field} must be yes or no, not '{value}'.")
+
+
+def _sex(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    sex = _SEX.get(str(value).strip().lower())
+    if sex is None:
+        raise ProfileError(f"Sex '{value}' is not understood: use 'female' or 'male'.")
+    return sex
+
+
+def _measure(value: Any, unit: str, field: str) -> float:
+    """A height or weight given as a number (in ``unit``) or as {"value", "unit"}."""
+    if isinstance(value, dict):
+        number = _number(value.get("value"), field)
+        try:
+            return convert(number, value.get("unit") or unit, unit)
+        except UnitError as exc:
+            raise ProfileError(f"{field} unit '{value.get('unit')}' is not understood: use {unit}.") from exc
+    return _number(value, field)
+
+
+def _entry(item: Any, field: str) -> dict[str, Any]:
+    if isinstance(item, str):
+        return {"name": item}
+    if isinstance(item, dict) and item.get("name"):
+        return item
+    raise ProfileError(f"Each item of '{field}' must be a name or an object with a 'name'.")
+
+
+def _lab(item: Any, source: str = "form") -> LabFact:
+    if not isinstance(item, dict):
+        raise ProfileError("Each lab must be an object with 'name', 'value' and 'unit'.")
+    name = str(item.get("analyte") or item.get("name") or "")
+    analyte_id = name if name in analytes() else find_analyte(name)
+    if analyte_id is None:
+        known = ", ".join(sorted(a.label for a in analytes().values()))
+        raise ProfileError(f"Lab '{name}' is not known. Use one of: {known}.")
+    value = _number(item.get("value"), f"Lab '{name}' value")
+    unit = item.get("unit") or None
+    return LabFact(analyte=analyte_id, value=value, unit=unit, date=_date(item.get("date"), f"Lab '{name}' date"),
+                   name=name, evidence=Evidence(source=source, text=f"{name} {value:g} {unit or ''}".strip()))  # type: ignore[arg-type]
+
+
+def apply_answers(profile: Profile) -> Profile:
+    """Turn answers keyed by question id into facts (``lab:bilirubin`` -> a LabFact, ...)."""
+    update: dict[str, Any] = {}
+    conditions, labs, meds, procs = list(profile.conditions), list(profile.labs), list(profile.medications), list(profile.procedures)
+    scores = dict(profile.scores)
+    for qid, value in profile.answers.items():
+        if value is None:
+            continue
+        kind, _, key = qid.partition(":")
+        ev = Evidence(source="answer", text=f"your answer to '{qid}': {value}")
+        if qid == "age":
+            update["age"] = _number(value, "age")
+        elif qid == "sex":
+            update["sex"] = _sex(value)
+        elif qid in {"pregnant", "lactating"}:
+            update[qid] = _bool(value, qid)
+        elif kind == "lab":
+            entry = value if isinstance(value, dict) else {"value": value}
+            labs.append(_lab({"analyte": key, **entry}, "answer"))
+        elif kind == "score":
+            scores[key] = value.strip() if isinstance(value, str) and not _is_number(value) else _number(value, qid)
+        elif kind in {"condition", "medication", "procedure"}:
+            present = _bool(value, qid)
+            if present is None:
+                continue
+            concept = key if key in vocabulary(kind).concepts else None
+            name = vocabulary(kind).label(concept) or key.replace("-", " ").replace("_", " ")
+            if kind == "condition":
+                conditions.append(ConditionFact(name=name, concept=concept, present=present, evidence=ev))
+            elif kind == "medication":
+                meds.append(MedicationFact(name=name, concept=concept, present=present, active=present, evidence=ev))
+            else:
+                procs.append(ProcedureFact(name=name, concept=concept, present=present, evidence=ev))
+    update.update(conditions=conditions, labs=labs, medications=meds, procedures=procs, scores=scores)
+    return profile.model_copy(update=update)
+
+
+def profile_from_form(data: dict[str, Any], today: date | None = None) -> Profile:
+    """Build a ``Profile`` from form JSON (see the module docstring). Raises ``ProfileError`` on bad values."""
+    if not isinstance(data, dict):
+        raise ProfileError(f"Form data must be a JSON object, not {type(data).__name__}.")
+    ev = lambda text: Evidence(source="form", text=text)  # noqa: E731
+    conditions = []
+    for item in data.get("conditions") or []:
+        e = _entry(item, "conditions")
+        vocab = vocabulary("condition")
+        conditions.append(ConditionFact(
+            name=e["name"], concept=vocab.lookup(e["name"]) or _first(vocab.find(e["name"])),
+            present=_bool(e.get("present", True), "present") is not False, status=e.get("status", "active"),
+            onset=_date(e.get("onset"), f"Onset of '{e['name']}'"), evidence=ev(f"condition: {e['name']}")))
+    for item in data.get("absent_conditions") or []:
+        e = _entry(item, "absent_conditions")
+        vocab = vocabulary("condition")
+        conditions.append(ConditionFact(name=e["name"], concept=vocab.lookup(e["name"]) or _first(vocab.find(e["name"])),
+                                        present=False, evidence=ev(f"does not have: {e['name']}")))
+    meds = []
+    for item in data.get("medications") or []:
+        e = _entry(item, "medications")
+        vocab = vocabulary("medication")
+        meds.append(MedicationFact(name=e["name"], concept=vocab.lookup(e["name"]) or _first(vocab.find(e["name"])),
+                                   present=_bool(e.get("present", True), "present") is not False,
+                                   active=_bool(e.get("active", True), "active"), start=_date(e.get("start"), "start"),
+                                   end=_date(e.get("end"), "end"), evidence=ev(f"medicine: {e['name']}")))
+    procs = []
+    for item in data.get("procedures") or []:
+        e = _entry(item, "procedures")
+        vocab = vocabulary("procedure")
+        procs.append(ProcedureFact(name=e["name"], concept=vocab.lookup(e["name"]) or _first(vocab.find(e["name"])),
+                                   date=_date(e.get("date"), "date"), evidence=ev(f"procedure: {e['name']}")))
+    labs = [_lab(item) for item in data.get("labs") or []]
+    flags = [ProfileFlag(code="unknown_unit", message=f"The unit '{lab.unit}' of {lab.name} is not known: "
+                                                      "criteria about it stay unknown. Use a unit from the lab report.")
+             for lab in labs if lab.unit and unit_info(lab.unit) is None]
+    answers = data.get("answers") or {}
+    if not isinstance(answers, dict):
+        raise ProfileError("'answers' must be an object keyed by question id.")
+    profile = Profile(
+        age=_number(data["age"], "age") if data.get("age") not in (None, "") else None,
+        birth_date=_date(data.get("birth_date"), "birth_date"), sex=_sex(data.get("sex")),  # type: ignore[arg-type]
+        conditions=conditions, medications=meds, procedures=procs, labs=labs,
+        pregnant=_bool(data.get("pregnant"), "pregnant"), lactating=_bool(data.get("lactating"), "lactating"),
+        height_cm=_measure(data["height"], "cm", "height") if data.get("height") not in (None, "") else (
+            _number(data["height_cm"], "height_cm") if data.get("height_cm") not in (None, "") else None),
+        weight_kg=_measure(data["weight"], "kg", "weight") if data.get("weight") not in (None, "") else (
+            _number(data["weight_kg"], "weight_kg") if data.get("weight_kg") not in (None, "") else None),
+        scores={str(k): (v.strip() if isinstance(v, str) and not _is_number(v) else _number(v, f"score {k}"))
+                for k, v in (data.get("scores") or {}).items()},
+        answers=answers, flags=flags, source="form",
+    )
+    return check_consistency(apply_answers(profile), today)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def _first(found: list[tuple[int, int, str]]) -> str | None:
+    return found[0][2] if len(found) == 1 else None

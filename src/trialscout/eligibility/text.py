@@ -1,0 +1,109 @@
+"""Text clean-up shared by the splitter, the parser and the note reader.
+
+``unescape`` removes the Markdown escapes ClinicalTrials.gov adds (``\\>``).
+``normalize`` rewrites comparators written in words or symbols ("at least",
+"≥", "=>", "18 years or older") into one symbolic form (``>=``) so the
+extractors need to know a single spelling. Offsets are not preserved; the
+original text stays on the ``Criterion``.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ESCAPE = re.compile(r"\\([<>≥≤=\-*\[\]_()#.+!~`|{}&^%$@'\"/:;,?]|[^\x00-\x7f])")
+
+_NUM = r"\d+(?:[.,]\d+)*"
+_GRADE = r"(?:a\s+)?(?:grade|class|stage|category)\s+(?:\d|[IV]{1,3}\b)"
+_AHEAD = rf"(?=\s*(?:{_NUM}|{_GRADE}))"
+
+# (pattern, replacement) applied in order; each pattern is case-insensitive.
+_RULES: list[tuple[str, str]] = [
+    (r"&gt;", ">"), (r"&lt;", "<"), (r"&amp;", "&"),
+    (r"[≥⩾≧]|>\s*=|=\s*>|>\s*or\s*=|≥\s*/\s*=|>/=", " >= "),
+    (r"[≤⩽≦]|<\s*=|=\s*<|<\s*or\s*=|≤\s*/\s*=|</=", " <= "),
+    (r"[＞﹥]", " > "), (r"[＜﹤]", " < "),
+    (r"[–—−‐‑]", "-"),
+    (r"\b(?:over|above|older than|greater than|more than)\s+(?:the\s+)?age\s+of\b", " age > "),
+    (r"\b(?:under|below|younger than|less than)\s+(?:the\s+)?age\s+of\b", " age < "),
+    (r"\b(?:greater|more|higher|larger|older) than or equal(?: to)?\b", " >= "),
+    (r"\b(?:less|lower|fewer|smaller|younger) than or equal(?: to)?\b", " <= "),
+    (r"\bequal to or (?:greater|more|higher|above) than\b|\bequal to or (?:greater|more|higher|above)\b", " >= "),
+    (r"\bequal to or (?:less|lower|below) than\b|\bequal to or (?:less|lower|below)\b", " <= "),
+    (r"\b(?:at least|no less than|not less than|no fewer than|not lower than|a minimum of|minimum of|minimum|min\.?)" + _AHEAD, " >= "),
+    (r"\b(?:at most|no more than|not more than|not greater than|no greater than|no higher than|not exceeding|not to exceed|a maximum of|maximum of|maximum|max\.?|up to)" + _AHEAD, " <= "),
+    (r"\b(?:greater than|more than|higher than|larger than|older than|in excess of|exceeding|exceeds|above|over)" + _AHEAD, " > "),
+    (r"\b(?:less than|lower than|fewer than|smaller than|younger than|below|under)" + _AHEAD, " < "),
+]
+_COMPILED = [(re.compile(p, re.IGNORECASE), r) for p, r in _RULES]
+
+_POSTFIX_UNIT = r"(\s*(?:[x×*]\s*10\s*[\^*]?\s*\d+\s*)?(?:%|[a-zA-Zµμ/^*×\d.]+)?(?:\s+(?:of\s+age|old))?)"
+_POSTFIX_GE = re.compile(
+    rf"(?<![\w.^])({_NUM}){_POSTFIX_UNIT}\s*(?:,\s*)?(?:or|and)\s+(?:more|greater|higher|above|older|over|later)\b(?!\s+than)",
+    re.IGNORECASE)
+_POSTFIX_LE = re.compile(
+    rf"(?<![\w.^])({_NUM}){_POSTFIX_UNIT}\s*(?:,\s*)?(?:or|and)\s+(?:less|lower|below|under|younger|fewer|earlier)\b(?!\s+than)",
+    re.IGNORECASE)
+_SPACES = re.compile(r"[ \t\u00a0\u2002-\u200b]+")
+
+
+def unescape(text: str) -> str:
+    """Remove Markdown backslash escapes (``\\>`` -> ``>``, ``\\≥`` -> ``≥``)."""
+    return _ESCAPE.sub(r"\1", text)
+
+
+def normalize(text: str) -> str:
+    """One spelling for comparators and dashes; single spaces. Case is kept."""
+    s = unescape(text)
+    s = _POSTFIX_GE.sub(lambda m: f">= {m.group(1)}{m.group(2)}", s)
+    s = _POSTFIX_LE.sub(lambda m: f"<= {m.group(1)}{m.group(2)}", s)
+    for pattern, repl in _COMPILED:
+        s = pattern.sub(repl, s)
+    s = re.sub(r"(?<![<>=])\s*([<>])\s*(?!=)", r" \1 ", s)
+    s = re.sub(r"\s*(>=|<=)\s*", r" \1 ", s)
+    return _SPACES.sub(" ", s).strip()
+
+
+def parse_number(text: str, count_context: bool = False) -> float | None:
+    """Parse ``"1.5"``, ``"1,5"``, ``"100,000"``, ``"100.000"`` (thousands when ``count_context``)."""
+    t = text.strip()
+    if not t:
+        return None
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", t):
+        return float(t.replace(",", ""))
+    if count_context and re.fullmatch(r"\d{1,3}(?:\.\d{3})+", t):
+        return float(t.replace(".", ""))
+    if re.fullmatch(r"\d+,\d{1,2}", t):
+        return float(t.replace(",", "."))
+    try:
+        return float(t.replace(",", ""))
+    except ValueError:
+        return None
+
+
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "eighteen": 18, "twenty": 20,
+    "thirty": 30, "a": 1, "an": 1, "single": 1,
+}
+
+
+def word_number(text: str) -> float | None:
+    """``"three"`` -> 3.0; digits are parsed too; unknown words give ``None``."""
+    t = text.strip().lower()
+    if t in _WORD_NUMBERS:
+        return float(_WORD_NUMBERS[t])
+    return parse_number(t)
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "0": 0}
+
+
+def grade_number(text: str) -> int | None:
+    """``"II"`` -> 2, ``"3"`` -> 3, ``"iv"`` -> 4; anything else ``None``."""
+    t = text.strip().lower()
+    if t in _ROMAN:
+        return _ROMAN[t]
+    if t.isdigit() and len(t) <= 2:
+        return int(t)
+    return None

@@ -1,0 +1,193 @@
+"""The search index on disk (tantivy): its fields, one writer at a time, readers that see every commit.
+
+tantivy allows one ``IndexWriter`` per index across all processes (a lock file). The web app and a
+CLI sync may both want to write: :meth:`SearchIndex.writing` waits for the lock with growing pauses and
+then raises :class:`IndexBusy` with a message that says what is going on. Readers compare the index's
+``meta.json`` before each search and reload when another writer has committed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import tantivy
+
+from .errors import IndexBusy, IndexUnavailable
+from .text import STEMMED, WORDS, analyzers
+
+#: Bump when the fields change: a new version is built in its own folder by ``trialscout index rebuild``.
+SCHEMA_VERSION = 1
+
+#: Text fields and how much a match in each counts (BM25 is multiplied by the weight).
+TEXT_FIELDS: dict[str, float] = {
+    "conditions": 4.0, "title": 3.0, "interventions": 3.0, "keywords": 2.0, "ancestors": 1.2, "summary": 1.0,
+    "details": 0.4,
+}
+KEYWORD_FIELDS = ("id", "hash", "status", "phase", "study_type", "sex", "healthy", "country", "open_country",
+                  "intervention_type", "condition", "cell")
+FACET_FIELDS = frozenset({"status", "phase", "country", "condition", "study_type"})
+NUMBER_FIELDS = ("min_age", "max_age")
+DATE_FIELDS = ("first_posted", "last_updated")
+WRITER_HEAP_BYTES = 64_000_000
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, tokenizer_name=STEMMED, index_option="position")
+    builder.add_text_field("words", tokenizer_name=WORDS, index_option="basic")
+    for name in KEYWORD_FIELDS:
+        builder.add_text_field(name, stored=name == "id", fast=name in FACET_FIELDS, tokenizer_name="raw",
+                               index_option="basic")
+    for name in NUMBER_FIELDS:
+        builder.add_float_field(name, indexed=True, fast=True)
+    for name in DATE_FIELDS:
+        builder.add_date_field(name, indexed=True, fast=True)
+    builder.add_bytes_field("card", stored=True)
+    return builder.build()
+
+
+def to_document(fields: dict[str, list[Any]]) -> tantivy.Document:
+    doc = tantivy.Document()
+    for name, values in fields.items():
+        for value in values:
+            if name == "card":
+                doc.add_bytes(name, orjson.dumps(value))
+            elif name in NUMBER_FIELDS:
+                doc.add_float(name, float(value))
+            elif name in DATE_FIELDS:
+                doc.add_date(name, value)
+            else:
+                doc.add_text(name, value)
+    return doc
+
+
+class SearchIndex:
+    """One tantivy index in ``directory/trials-v{SCHEMA_VERSION}``; safe to share between threads."""
+
+    def __init__(self, directory: Path, lock_timeout: float = 30.0) -> None:
+        self.path = Path(directory) / f"trials-v{SCHEMA_VERSION}"
+        self.lock_timeout = lock_timeout
+        self.schema = build_schema()
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._index = tantivy.Index(self.schema, str(self.path), reuse=True)
+        except (OSError, ValueError) as exc:
+            raise IndexUnavailable(
+                f"cannot open the search index at {self.path}: {exc}. Run `trialscout index rebuild` to build it anew."
+            ) from None
+        for name, analyzer in analyzers().items():
+            self._index.register_tokenizer(name, analyzer)
+        self._index.config_reader("manual")
+
+    # --- reading -------------------------------------------------------------------------
+
+    def searcher(self) -> tantivy.Searcher:
+        """A searcher over the last commit (by this or any other process)."""
+        stamp = self._meta_stamp()
+        if stamp != self._stamp:
+            with self._read_lock:
+                self._index.reload()
+                self._stamp = stamp
+        return self._index.searcher()
+
+    def _meta_stamp(self) -> tuple[int, int]:
+        try:
+            found = (self.path / "meta.json").stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (found.st_mtime_ns, found.st_size)
+
+    def count(self) -> int:
+        return self.searcher().num_docs
+
+    def card(self, searcher: tantivy.Searcher, address: tantivy.DocAddress) -> tuple[str, dict[str, Any]]:
+        doc = searcher.doc(address)
+        return doc.get_first("id"), orjson.loads(doc.get_first("card"))
+
+    def has(self, nct_id: str, content_hash: str) -> bool:
+        """True when the index holds ``nct_id`` as derived from the record with ``content_hash``."""
+        searcher = self.searcher()
+        query = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "id", nct_id)),
+            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "hash", content_hash)),
+        ])
+        return searcher.search(query, 1, count=True).count > 0
+
+    # --- writing -------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self, threads: int = 1) -> Iterator[tantivy.IndexWriter]:
+        """The index's only writer, committed (and released) on leaving; waits while another holds it."""
+        with self._write_lock:
+            writer = self._acquire(threads)
+            try:
+                yield writer
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()  # releases the lock file
+            self._stamp = None
+
+    def _acquire(self, threads: int) -> tantivy.IndexWriter:
+        started, pause = time.monotonic(), 0.05
+        while True:
+            try:
+                return self._index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=threads)
+            except ValueError as exc:
+                if "LockBusy" not in str(exc):
+                    raise IndexUnavailable(f"cannot write the search index at {self.path}: {exc}") from None
+            waited = time.monotonic() - started
+            if waited >= self.lock_timeout:
+                raise IndexBusy(str(self.path), waited)
+            time.sleep(min(pause, max(0.0, self.lock_timeout - waited)))
+            pause = min(pause * 2, 1.0)
+
+    def upsert(self, documents: Iterable[dict[str, list[Any]]], remove: Iterable[str] = ()) -> int:
+        """Replace the given trials' documents and remove ``remove`` ids, in one commit."""
+        added = 0
+        with self.writing() as writer:
+            for nct_id in remove:
+                writer.delete_documents_by_term("id", nct_id)
+            for fields in documents:
+                writer.delete_documents_by_term("id", fields["id"][0])
+                writer.add_document(to_document(fields))
+                added += 1
+        return added
+
+    def replace_all(self, documents: Iterable[dict[str, list[Any]]], threads: int = 1) -> int:
+        """Swap the whole content for ``documents`` in one commit (readers see the old index until then)."""
+        added = 0
+        with self.writing(threads) as writer:
+            writer.delete_all_documents()
+            for fields in documents:
+                writer.add_document(to_document(fields))
+                added += 1
+        return added
+
+    def updated_at(self) -> datetime | None:
+        stamp = self._meta_stamp()
+        return datetime.fromtimestamp(stamp[0] / 1e9).astimezone() if stamp[0] else None
+
+
+def remove_old_versions(directory: Path) -> list[Path]:
+    """Delete index folders of other schema versions (left by an upgrade)."""
+    removed = []
+    for old in Path(directory).glob("trials-v*"):
+        if old.is_dir() and old.name != f"trials-v{SCHEMA_VERSION}":
+            shutil.rmtree(old, ignore_errors=True)
+            removed.append(old)
+    return removed
