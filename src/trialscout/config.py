@@ -24,7 +24,7 @@ class Settings:
     home: Path = field(default_factory=lambda: Path.home() / ".trialscout")
     database_url: str | None = None
     registry_url: str = "https://clinicaltrials.gov"
-    registry_requests_per_second: float = 2.0
+    registry_requests_per_minute: float = 50.0
     registry_page_size: int = 1000
     load_demo: bool = True
     secret_key: str | None = None

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from .config import Settings
 from .demo import demo_paths
 from .registry.files import iter_paths
 from .store import IngestReport, TrialStore, ingest
+
+if TYPE_CHECKING:
+    from .registry.checkpoint import Checkpoint
+    from .registry.ctgov import CtgovClient, SyncQuery
 
 #: Derive steps, in order: ``"module:function"`` with signature
 #: ``function(store, settings, ids: Sequence[str] | None) -> None`` (``ids=None`` means all trials).
@@ -52,3 +57,32 @@ def load_demo_if_empty(
     if not settings.load_demo or store.count() > 0:
         return None
     return ingest_and_derive(demo_paths(), store, settings, progress=progress)
+
+
+def sync_registry(
+    store: TrialStore,
+    settings: Settings,
+    query: "SyncQuery",
+    client: "CtgovClient",
+    checkpoint: "Checkpoint",
+    progress: Callable[[int, int | None], None] | None = None,
+) -> IngestReport:
+    """Fetch ``query`` page by page, storing and deriving each page before asking for the next.
+
+    The client moves ``checkpoint`` past a page only once this loop has stored it, so an
+    interrupted sync resumes at the page it was storing; the store's upsert is idempotent,
+    so that page being fetched twice adds nothing.
+    """
+    from .registry.files import SourceRecord
+
+    report = IngestReport()
+    for page in client.iter_pages(query, checkpoint):
+        records = (SourceRecord(f"{settings.registry_url} page {page.number}", study=s) for s in page.studies)
+        page_report = ingest(records, store)
+        report.read += page_report.read
+        report.rejected += page_report.rejected
+        report.result.merge(page_report.result)
+        refresh_derived(store, settings, page_report.result.added + page_report.result.changed)
+        if progress:
+            progress(page.studies_before + len(page.studies), page.total_count)
+    return report

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from . import serve, trials
+from . import serve, sync, trials
 
 app = typer.Typer(
     help="trialscout: a local, versioned copy of the clinical-trial registry, in plain words.",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 trials.register(app)
 serve.register(app)
+sync.register(app)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from typing import Any, Callable
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ..config import ConfigError, Settings, load_settings
@@ -23,8 +24,8 @@ JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table."
 
 
 def fail(message: str, code: int = 1) -> None:
-    """Print a one-line error to stderr and exit."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print a one-line error to stderr and exit (never wrapped; brackets in file names are not markup)."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

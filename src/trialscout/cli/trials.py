@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from ..registry.files import NotRegistryData
 from ..services import ingest_and_derive
@@ -35,6 +37,10 @@ def import_files(
     except NotRegistryData as exc:
         fail(str(exc))
         return
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+        fail(f"the database refused a batch ({reason}); the batches before it were stored, that one was not")
+        return
     if json_output:
         print_json(report.to_dict())
         return
@@ -45,7 +51,8 @@ def import_files(
         f"{len(report.rejected):,} skipped."
     )
     for rejected in report.rejected[:50]:
-        err.print(f"skipped {rejected.record_id} ({rejected.source}): {rejected.reason}", highlight=False, markup=False)
+        err.print(f"skipped {rejected.record_id} ({rejected.source}): {rejected.reason}", highlight=False,
+                  markup=False, soft_wrap=True)
     if len(report.rejected) > 50:
         err.print(f"... and {len(report.rejected) - 50:,} more (use --json for all)")
 
@@ -70,7 +77,8 @@ def show(nct_id: str = typer.Argument(..., help="An NCT id, e.g. NCT06740149."),
 
 
 def _print_trial(trial: Trial) -> None:
-    table = Table(show_header=False, title=f"{trial.nct_id}: {trial.title}", title_justify="left")
+    # Registry text is shown as written: escape it so "[...]" in a title is not taken for markup.
+    table = Table(show_header=False, title=escape(f"{trial.nct_id}: {trial.title}"), title_justify="left")
     rows = [
         ("Status", trial.overall_status),
         ("Phase", ", ".join(trial.phases)),
@@ -84,7 +92,7 @@ def _print_trial(trial: Trial) -> None:
         ("Sites", "; ".join(s.place for s in trial.locations[:5]) + (" …" if len(trial.locations) > 5 else "")),
     ]
     for label, value in rows:
-        table.add_row(label, value or "—")
+        table.add_row(label, escape(value) if value else "—")
     out.print(table)
 
 
@@ -98,8 +106,9 @@ def history(nct_id: str = typer.Argument(..., help="An NCT id."), json_output: b
         return
     table = Table("Version", "Recorded", "Changes", title=f"History of {stored.trial.nct_id}", title_justify="left")
     for v in versions:
-        words = "; ".join(_change_words(c) for c in v.changes) or "first seen"
-        table.add_row(str(v.version), f"{v.recorded_at:%Y-%m-%d %H:%M}", words)
+        words = "; ".join(_change_words(c) for c in v.changes) or (
+            "first seen" if v.version == 1 else "registry record updated (no change in the fields compared)")
+        table.add_row(str(v.version), f"{v.recorded_at:%Y-%m-%d %H:%M}", escape(words))
     out.print(table)
 
 

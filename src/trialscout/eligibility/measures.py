@@ -149,6 +149,12 @@ def _merge_parenthesised(names: list[re.Match[str]], key: Any) -> list[Any]:
     return out
 
 
+def _only_unit(analyte_id: str) -> str | None:
+    """The unit to assume when none is written: only for analytes reported in a single unit (INR, %)."""
+    units = analytes()[analyte_id].report_units
+    return units[0] if len(units) == 1 else None
+
+
 def find_labs(text: str) -> list[Found]:
     """Laboratory thresholds: "Total bilirubin (TBil) >= 171μmol/L", "PTA between 20% and 40%"."""
     found: list[Found] = []
@@ -164,8 +170,7 @@ def find_labs(text: str) -> list[Found]:
         if analyte_id is None or parsed is None:
             continue
         comp, value, upper, unit = parsed
-        if unit is None and analytes()[analyte_id].unit in {"1", "%"}:
-            unit = analytes()[analyte_id].unit if analytes()[analyte_id].unit == "1" else None
+        unit = unit or _only_unit(analyte_id)
         gap = m["gap"] or ""
         change = "change" if _CHANGE_WORDS.search(gap) else None
         end = nm.end() + m.end()
@@ -206,8 +211,7 @@ def find_lab_values(text: str) -> list[tuple[int, int, str, float, str | None]]:
         unit = _unit(m["u"])
         value = _value(m["v"], unit)
         if analyte_id and value is not None:
-            if unit is None and analytes()[analyte_id].unit == "1":
-                unit = "1"
+            unit = unit or _only_unit(analyte_id)
             out.append((nm.start(), nm.end() + m.end(), analyte_id, value, unit))
     return out
 
@@ -215,14 +219,14 @@ def find_lab_values(text: str) -> list[tuple[int, int, str, float, str | None]]:
 # ---------------------------------------------------------------- scores
 
 @lru_cache(maxsize=None)
-def _scores() -> dict[str, dict[str, Any]]:
+def score_table() -> dict[str, dict[str, Any]]:
     return {s["id"]: s for s in load_rules_file("scores.json").get("scores", [])}
 
 
 @lru_cache(maxsize=None)
-def _score_regex() -> re.Pattern[str]:
-    names = sorted({fold(n) for s in _scores().values() for n in s["names"]}, key=len, reverse=True)
-    abbrevs = sorted({a for s in _scores().values() for a in s.get("abbrev", [])}, key=len, reverse=True)
+def score_regex() -> re.Pattern[str]:
+    names = sorted({fold(n) for s in score_table().values() for n in s["names"]}, key=len, reverse=True)
+    abbrevs = sorted({a for s in score_table().values() for a in s.get("abbrev", [])}, key=len, reverse=True)
     name_alt = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
     abbrev_alt = "|".join(re.escape(a) for a in abbrevs)
     return re.compile(rf"(?<![\w-])(?:(?i:{name_alt})|{abbrev_alt})(?![\w])")
@@ -231,7 +235,7 @@ def _score_regex() -> re.Pattern[str]:
 def score_id(name: str) -> str | None:
     """Score id for a score name ("MELD score" -> "meld")."""
     key = fold(name)
-    for sid, spec in _scores().items():
+    for sid, spec in score_table().items():
         if key in (fold(n) for n in spec["names"]) or name in spec.get("abbrev", []):
             return sid
     return None
@@ -239,7 +243,7 @@ def score_id(name: str) -> str | None:
 
 def score_spec(sid: str) -> dict[str, Any]:
     """The ``rules/scores.json`` entry for a score id."""
-    return _scores()[sid]
+    return score_table()[sid]
 
 
 _G = r"(?:\d{1,3}(?:[.,]\d+)?|IV|I{1,3}|V|[ABC]\b)"
@@ -268,12 +272,12 @@ def _grade_value(raw: str, spec: dict[str, Any]) -> tuple[float, float] | None:
 def find_scores(text: str) -> list[Found]:
     """Score thresholds: "MELD score > 30", "ECOG 0-1", "NYHA class III or IV", "below grade II (including grade II)"."""
     found: list[Found] = []
-    names = _merge_parenthesised(list(_score_regex().finditer(text)), score_id)
+    names = _merge_parenthesised(list(score_regex().finditer(text)), score_id)
     for i, nm in enumerate(names):
         sid = score_id(nm.group(0))
         if sid is None:
             continue
-        spec = _scores()[sid]
+        spec = score_table()[sid]
         limit = names[i + 1].start() if i + 1 < len(names) else len(text)
         window = text[nm.end():min(limit, nm.end() + 90)]
         m = _SCORE_VALUE.match(window)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..trial import Trial
-from .reading import Reading, Treatment
+from .reading import Reading
 from .resources import Resources
 from .simplify import simplify_sentence
 from .text import capitalize_first, join_words, normalize, split_sentences, word_count
@@ -243,6 +243,3 @@ def fit_grade(sentences: list[Variants], grade: Callable[[str], float], target: 
         current = grade(text())
     return [s[i] for s, i in zip(sentences, choice)], current
 
-
-def treatment_label(x: Treatment) -> str:
-    return x.full

@@ -15,7 +15,7 @@ RULES_DIR = Path(__file__).with_name("rules")
 _FORMATTER = string.Formatter()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Templates:
     """One language's templates: ``t("summary.tests", treatment=..., ...)`` renders one."""
 

@@ -14,10 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import ProfileError
+from ..errors import ProfileError, UnitError
 from ..labs import analyte_by_loinc, convert, unit_info
-from ..errors import UnitError
-from ..measures import _scores
+from ..measures import score_table
 from ..ruleset import vocabulary
 from .models import (
     ConditionFact, Evidence, LabFact, MedicationFact, ProcedureFact, Profile, ProfileFlag, check_consistency,
@@ -238,7 +237,7 @@ def _read_loinc(loinc: str, name: str, holder: dict[str, Any], when: date | None
 
 
 def _score_by_loinc(code: str) -> str | None:
-    for sid, spec in _scores().items():
+    for sid, spec in score_table().items():
         if code in spec.get("loinc", []):
             return sid
     return None

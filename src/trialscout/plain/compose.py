@@ -1,0 +1,73 @@
+"""The deterministic writer: the whole page as templates over the read record."""
+
+from __future__ import annotations
+
+from ..trial import Trial
+from .labels import label
+from .meaning import could_go_wrong, could_lead_to, substances
+from .models import Draft, LabelLine
+from .joining import who_can_join
+from .readability import TARGET_GRADE, grade
+from .reading import Reading, read_trial
+from .resources import Resources
+from .summary import fit_grade, headline, summary_variants
+
+_LABEL_KINDS = ("overall_status", "phase", "study_type", "primary_purpose", "allocation", "intervention_model",
+                "masking")
+_LABEL_TABLES = {"overall_status": "status"}
+
+
+class TemplateWriter:
+    """Writes every section from templates; the reference the optional LLM writer falls back to."""
+
+    name = "templates"
+
+    def __init__(self, resources: Resources) -> None:
+        self.res = resources
+
+    def compose(self, trial: Trial) -> Draft:
+        res = self.res
+        r = read_trial(trial, res)
+        sentences, _ = fit_grade(summary_variants(r, res), self.grade, TARGET_GRADE)
+        heading, items, more = substances(r, res)
+        return Draft(
+            headline=headline(r, res),
+            summary=sentences,
+            substances=items,
+            substances_more=more,
+            substance_heading=heading,
+            could_lead_to=could_lead_to(r, res),
+            could_go_wrong=could_go_wrong(r, res),
+            who=who_can_join(r, res),
+            labels=label_lines(trial, res),
+            informational=res.templates("meaning.informational"),
+            disclaimer=res.templates.lines("disclaimer.lines"),
+        )
+
+    def grade(self, text: str) -> float:
+        return grade(text, self.res.templates.readability_lang)
+
+    def reading(self, trial: Trial) -> Reading:
+        return read_trial(trial, self.res)
+
+
+def label_lines(trial: Trial, res: Resources) -> list[LabelLine]:
+    """Status, phase, study type, purpose, allocation, model and masking, each with a line of explanation."""
+    d = trial.design
+    codes: dict[str, list[str | None]] = {
+        "overall_status": [trial.overall_status],
+        "phase": list(trial.phases),
+        "study_type": [trial.study_type],
+        "primary_purpose": [d.primary_purpose],
+        "allocation": [d.allocation],
+        "intervention_model": [d.intervention_model],
+        "masking": [d.masking],
+    }
+    out = []
+    for kind in _LABEL_KINDS:
+        for code in codes[kind]:
+            found = label(_LABEL_TABLES.get(kind, kind), code)
+            if found is not None:
+                out.append(LabelLine(name=res.templates(f"labels.{kind}"), code=found.code, label=found.label,
+                                     explain=found.explain))
+    return out

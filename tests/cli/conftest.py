@@ -1,0 +1,49 @@
+"""Fixtures for the command-line tests.
+
+cli         function  run(*args) -> click Result (exit_code, stdout, stderr), in-process via typer's
+                      CliRunner, against a fresh store (SQLite and PostgreSQL, from ``store_url``),
+                      with TRIALSCOUT_HOME in tmp and the demo snapshot off
+api_files   session   the real ctg-studies.json files
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from support import in_ci
+from typer.testing import CliRunner
+
+from trialscout.cli import app
+
+
+@pytest.fixture(scope="session")
+def api_files(shared_dir: Path) -> list[Path]:
+    files = sorted((shared_dir / "data" / "ctgov_api_v2").glob("*/*.json"))
+    if not files:
+        message = f"real ClinicalTrials.gov records not found under {shared_dir}"
+        if in_ci():
+            pytest.fail(message + " (CI=true: failing instead of skipping)", pytrace=False)
+        pytest.skip(message)
+    return files
+
+
+@pytest.fixture(scope="session")
+def small_file(api_files: list[Path]) -> tuple[Path, list[dict]]:
+    """The smallest real ctg-studies.json and its studies."""
+    path = min(api_files, key=lambda p: len(json.loads(p.read_bytes())))
+    return path, json.loads(path.read_bytes())
+
+
+@pytest.fixture
+def cli(store_url: str, trialscout_home: Path, monkeypatch):
+    monkeypatch.setenv("TRIALSCOUT_DATABASE_URL", store_url)
+    monkeypatch.setenv("TRIALSCOUT_LOAD_DEMO", "false")
+    runner = CliRunner()
+
+    def run(*args: object):
+        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+    run.store_url = store_url
+    return run
