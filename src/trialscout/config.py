@@ -39,6 +39,9 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str | None = None
     interest_retention_days: int = 90
+    #: Seconds a sender holds a message it is sending; after that another sender may retry it
+    #: (with the same Message-ID) because the first one is presumed dead.
+    notify_lease_seconds: int = 300
 
     @property
     def db_url(self) -> str:

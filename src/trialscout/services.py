@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from .config import Settings
 from .demo import demo_paths
 from .registry.files import iter_paths
+from .alerts.service import install as install_alerts
 from .store import IngestReport, TrialStore, ingest
 
 if TYPE_CHECKING:
@@ -21,14 +22,19 @@ if TYPE_CHECKING:
 
 #: Derive steps, in order: ``"module:function"`` with signature
 #: ``function(store, settings, ids: Sequence[str] | None) -> None`` (``ids=None`` means all trials).
-DERIVERS: list[str] = []
+DERIVERS: list[str] = [
+    "trialscout.search.maintenance:refresh_index",
+    "trialscout.alerts.service:match_new_trials_step",  # last: matches new trials with the fresh index
+]
 
 
 def open_store(settings: Settings) -> TrialStore:
     """The store named by ``settings`` (creating its home folder for the SQLite default)."""
     if settings.database_url is None:
         settings.ensure_home()
-    return TrialStore(settings.db_url)
+    store = TrialStore(settings.db_url)
+    install_alerts(store)  # every upsert enqueues alerts in its own transaction
+    return store
 
 
 def refresh_derived(store: TrialStore, settings: Settings, ids: Sequence[str] | None = None) -> None:

@@ -2,7 +2,8 @@
 
 cli         function  run(*args) -> click Result (exit_code, stdout, stderr), in-process via typer's
                       CliRunner, against a fresh store (SQLite and PostgreSQL, from ``store_url``),
-                      with TRIALSCOUT_HOME in tmp and the demo snapshot off
+                      with TRIALSCOUT_HOME in tmp, the demo snapshot off, stdout 240 columns wide
+                      (stderr keeps the 80 columns of a pipe)
 api_files   session   the real ctg-studies.json files
 """
 
@@ -15,7 +16,7 @@ import pytest
 from support import in_ci
 from typer.testing import CliRunner
 
-from trialscout.cli import app
+from trialscout.cli import app, common
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +41,7 @@ def small_file(api_files: list[Path]) -> tuple[Path, list[dict]]:
 def cli(store_url: str, trialscout_home: Path, monkeypatch):
     monkeypatch.setenv("TRIALSCOUT_DATABASE_URL", store_url)
     monkeypatch.setenv("TRIALSCOUT_LOAD_DEMO", "false")
+    monkeypatch.setattr(common.out, "width", 240)  # wide tables, so a cell's text stays on one line
     runner = CliRunner()
 
     def run(*args: object):

@@ -35,15 +35,16 @@ def test_a_status_change_at_one_of_several_sites_with_the_same_name(real_studies
     assert chosen
     for study in chosen:
         named = Counter(name_key(s) for s in sites(study))
-        for i, site in enumerate(sites(study)):
-            if named[name_key(site)] < 2:
-                continue
+        shared = [i for i, site in enumerate(sites(study)) if named[name_key(site)] > 1]
+        for i in (shared[0], shared[-1]):  # the first and the last of the sites sharing a name
+            site = sites(study)[i]
             changed = copy.deepcopy(study)
             target = sites(changed)[i]
             target["status"] = "SUSPENDED" if site.get("status") != "SUSPENDED" else "RECRUITING"
             changes = diff(study, changed)
+            nct_id = study["protocolSection"]["identificationModule"]["nctId"]
             assert [(c["field"], c.get("before"), c.get("after")) for c in changes] == [
-                ("site_status", site.get("status"), target["status"])], (study["protocolSection"]["identificationModule"]["nctId"], i)
+                ("site_status", site.get("status"), target["status"])], (nct_id, i)
 
 
 def test_a_site_listed_twice_added_and_removed(real_studies):

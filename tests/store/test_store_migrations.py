@@ -15,7 +15,7 @@ from trialscout.store.repository import create_store_engine
 from trialscout.store.schema import metadata
 from trialscout.trial import trial_from_ctgov
 
-TABLES = {"trials", "trial_versions", "derived"}
+TABLES = set(metadata.tables)  # trials, trial_versions, derived, and whatever later features add
 
 
 def revisions() -> list[str]:

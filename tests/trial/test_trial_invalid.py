@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trialscout.trial import InvalidRecord, Trial, trial_from_ctgov
@@ -149,7 +149,7 @@ def check(study: Any) -> None:
     assert isinstance(trial, Trial)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(json_values)
 def test_fuzz_arbitrary_json(study):
     check(study)
@@ -162,7 +162,7 @@ def test_fuzz_arbitrary_sections(study):
     check(study)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None)
 @given(data=st.data())
 def test_fuzz_real_records_with_one_part_replaced(fuzz_records, data):
     study, all_paths = data.draw(st.sampled_from(fuzz_records))

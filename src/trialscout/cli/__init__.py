@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from . import serve, sync, trials
+from . import evaluate, index, notify, search, serve, sync, trials
 
 app = typer.Typer(
     help="trialscout: a local, versioned copy of the clinical-trial registry, in plain words.",
@@ -16,6 +16,10 @@ app = typer.Typer(
 trials.register(app)
 serve.register(app)
 sync.register(app)
+search.register(app)
+index.register(app)
+evaluate.register(app)
+notify.register(app)
 
 
 def main() -> None:

@@ -83,10 +83,10 @@ class AgeConstraint(_Numeric):
 
 
 class SexConstraint(_Frozen):
-    """The trial takes only one sex."""
+    """The criterion limits sex (``any`` when it says "male or female")."""
 
     type: Literal["sex"] = "sex"
-    sex: Literal["female", "male"]
+    sex: Literal["female", "male", "any"]
     text: str = ""
 
 
@@ -182,13 +182,16 @@ class ConsentItem(_Frozen):
 class ComplianceItem(_Frozen):
     """A practical or judgement item the study team settles with the person.
 
-    ``topic``: ``compliance`` (visits, contraception, language), ``judgement`` (the
-    investigator's opinion) or ``other_trial`` (taking part in another study).
+    ``topic``: ``compliance`` (visits, study rules), ``practical`` (language, where
+    you live, insurance, contraception), ``judgement`` (the investigator's opinion)
+    or ``other_trial`` (taking part in another study). ``applies_to`` limits an item
+    to one sex ("women must use birth control").
     """
 
     type: Literal["compliance"] = "compliance"
-    topic: Literal["compliance", "judgement", "other_trial"] = "compliance"
+    topic: Literal["compliance", "practical", "judgement", "other_trial"] = "compliance"
     positive: bool = True
+    applies_to: Literal["female", "male"] | None = None
     text: str = ""
 
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .errors import RulesError, UnitError
-from .ruleset import fold, load_rules_file
+from .phrasematch import PhraseIndex
+from .ruleset import load_rules_file
 
 __all__ = [
-    "Analyte", "UnitInfo", "analyte", "analytes", "analyte_by_loinc", "analyte_regex", "find_analyte",
+    "Analyte", "UnitInfo", "analyte", "analytes", "analyte_by_loinc", "analyte_index", "find_analyte",
     "normalize_unit", "unit_info", "convert", "to_canonical", "format_value",
 ]
 
@@ -138,36 +139,22 @@ def analyte_by_loinc(code: str) -> str | None:
     return _loinc_index().get(code.strip())
 
 
-@lru_cache(maxsize=None)
-def _name_index() -> dict[str, str]:
-    index: dict[str, str] = {}
-    for a in analytes().values():
-        for name in a.names:
-            index.setdefault(fold(name), a.id)
-        for ab in a.abbrev:
-            index.setdefault(ab, a.id)
-    return index
-
-
 def find_analyte(name: str) -> str | None:
     """Analyte id for a name or abbreviation (``"TBil"``, ``"Total bilirubin"``), or ``None``."""
-    index = _name_index()
-    hit = index.get(name.strip()) or index.get(fold(name))
+    index = analyte_index()
+    hit = index.lookup(name)
     if hit:
         return hit
-    for match in analyte_regex().finditer(name):
-        return index.get(match.group(0)) or index.get(fold(match.group(0)))
-    return None
+    match = index.search(name)
+    return match.value if match else None
 
 
 @lru_cache(maxsize=None)
-def analyte_regex() -> re.Pattern[str]:
-    """Regex matching any analyte name (case-insensitive) or abbreviation (exact case)."""
-    names = sorted({fold(n) for a in analytes().values() for n in a.names}, key=len, reverse=True)
-    abbrevs = sorted({ab for a in analytes().values() for ab in a.abbrev}, key=len, reverse=True)
-    name_alt = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
-    abbrev_alt = "|".join(re.escape(a) for a in abbrevs)
-    return re.compile(rf"(?<![\w-])(?:(?i:{name_alt})|{abbrev_alt})(?![\w])")
+def analyte_index() -> PhraseIndex:
+    """Matcher for every analyte name (case-insensitive) and abbreviation (exact case); values are ids."""
+    names = {n: a.id for a in analytes().values() for n in a.names}
+    abbrevs = {ab: a.id for a in analytes().values() for ab in a.abbrev}
+    return PhraseIndex(names, abbrevs)
 
 
 def convert(value: float, from_unit: str, to_unit: str, analyte_id: str | None = None) -> float:

@@ -14,8 +14,9 @@ from functools import lru_cache
 from typing import Any
 
 from .constraints import AgeConstraint, LabConstraint, ScoreConstraint, TimeWindow
-from .labs import analyte_regex, analytes, find_analyte, normalize_unit
-from .ruleset import cue_regex, fold, load_rules_file
+from .labs import analyte_index, analytes, find_analyte, normalize_unit
+from .phrasematch import PhraseIndex
+from .ruleset import cue_matcher, load_rules_file
 from .text import grade_number, parse_number, word_number
 
 NUM = r"\d+(?:[.,]\d+)*"
@@ -60,7 +61,8 @@ _AGE_RANGE_TAIL = re.compile(
     rf"(?P<hiu>{_AGE_UNIT})(?:\s*(?:of\s+age|old|of\s+life)|-old)", re.I)
 _AGE_COMP = re.compile(rf"\b(?:age[sd]?)\b\s*(?::|of|is|was|must\s+be|should\s+be)?\s*(?P<comp>{COMP})\s*(?P<v>{NUM})"
                        rf"\s*(?P<u>{_AGE_UNIT})?", re.I)
-_AGE_COMP_TAIL = re.compile(rf"(?P<comp>{COMP})\s*(?P<v>{NUM})\s*(?P<u>{_AGE_UNIT})\b(?:\s*(?:of\s+age|old|-old))?", re.I)
+_AGE_COMP_TAIL = re.compile(rf"(?P<comp>{COMP})\s*(?P<v>{NUM})\s*(?P<u>{_AGE_UNIT})\b(?:\s*(?:of\s+age|old|-old))?"
+                            r"(?!\s*(?:ago|prior|before|after|since|earlier|later|previously|duration|follow))", re.I)
 _DURATION_BEFORE = re.compile(r"\b(?:for|since|within|past|last|course|duration|lasting|after|before|prior|during|"
                               r"history|previous|treatment|diagnosed|onset|diagnosis|interval|period)\b[^<>=]{0,12}$", re.I)
 
@@ -72,8 +74,14 @@ def _years(value: float, unit: str | None) -> float:
 def find_ages(text: str, original: str) -> list[Found]:
     """Age limits ("Age range from 18 to 65 years old", "≥ 18 years of age", "< 20 years old")."""
     found: list[Found] = []
-    has_cue = bool(cue_regex("age_words").search(original) or cue_regex("adult").search(original)
-                   or cue_regex("child").search(original))
+    cue_cache: list[bool] = []
+
+    def has_cue() -> bool:
+        if not cue_cache:
+            cue_cache.append(bool(cue_matcher("age_words").search(original) or cue_matcher("adult").search(original)
+                                  or cue_matcher("child").search(original) or cue_matcher("person").search(original)))
+        return cue_cache[0]
+
     taken: list[tuple[int, int]] = []
 
     def add(start: int, end: int, constraint: AgeConstraint) -> None:
@@ -96,7 +104,7 @@ def find_ages(text: str, original: str) -> list[Found]:
         for m in rx.finditer(text):
             if rx is _AGE_COMP_TAIL:
                 before = text[max(0, m.start() - 30):m.start()]
-                if not has_cue or (_DURATION_BEFORE.search(before) and not re.search(r"\bage[sd]?\s*(of)?\s*$", before, re.I)):
+                if not has_cue() or (_DURATION_BEFORE.search(before) and not re.search(r"\bage[sd]?\s*(of)?\s*$", before, re.I)):
                     continue
             v = parse_number(m["v"])
             if v is None or v > 130:
@@ -158,7 +166,7 @@ def _only_unit(analyte_id: str) -> str | None:
 def find_labs(text: str) -> list[Found]:
     """Laboratory thresholds: "Total bilirubin (TBil) >= 171μmol/L", "PTA between 20% and 40%"."""
     found: list[Found] = []
-    names = _merge_parenthesised(list(analyte_regex().finditer(text)), find_analyte)
+    names = _merge_parenthesised(list(analyte_index().finditer(text)), find_analyte)
     for i, nm in enumerate(names):
         limit = names[i + 1].start() if i + 1 < len(names) else len(text)
         tail = text[nm.end():limit]
@@ -203,7 +211,7 @@ def find_labs(text: str) -> list[Found]:
 def find_lab_values(text: str) -> list[tuple[int, int, str, float, str | None]]:
     """Observed lab values in a note: (start, end, analyte, value, unit) — "bilirubin 210 µmol/L", "INR 1.9"."""
     out = []
-    for nm in analyte_regex().finditer(text):
+    for nm in analyte_index().finditer(text):
         m = _VALUE_NOTE.match(text[nm.end():nm.end() + 60])
         if not m:
             continue
@@ -224,21 +232,16 @@ def score_table() -> dict[str, dict[str, Any]]:
 
 
 @lru_cache(maxsize=None)
-def score_regex() -> re.Pattern[str]:
-    names = sorted({fold(n) for s in score_table().values() for n in s["names"]}, key=len, reverse=True)
-    abbrevs = sorted({a for s in score_table().values() for a in s.get("abbrev", [])}, key=len, reverse=True)
-    name_alt = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
-    abbrev_alt = "|".join(re.escape(a) for a in abbrevs)
-    return re.compile(rf"(?<![\w-])(?:(?i:{name_alt})|{abbrev_alt})(?![\w])")
+def score_index() -> PhraseIndex:
+    """Matcher for every score name and abbreviation; values are score ids."""
+    names = {n: sid for sid, s in score_table().items() for n in s["names"]}
+    abbrevs = {a: sid for sid, s in score_table().items() for a in s.get("abbrev", [])}
+    return PhraseIndex(names, abbrevs)
 
 
 def score_id(name: str) -> str | None:
     """Score id for a score name ("MELD score" -> "meld")."""
-    key = fold(name)
-    for sid, spec in score_table().items():
-        if key in (fold(n) for n in spec["names"]) or name in spec.get("abbrev", []):
-            return sid
-    return None
+    return score_index().lookup(name)
 
 
 def score_spec(sid: str) -> dict[str, Any]:
@@ -272,7 +275,7 @@ def _grade_value(raw: str, spec: dict[str, Any]) -> tuple[float, float] | None:
 def find_scores(text: str) -> list[Found]:
     """Score thresholds: "MELD score > 30", "ECOG 0-1", "NYHA class III or IV", "below grade II (including grade II)"."""
     found: list[Found] = []
-    names = _merge_parenthesised(list(score_regex().finditer(text)), score_id)
+    names = _merge_parenthesised(list(score_index().finditer(text)), score_id)
     for i, nm in enumerate(names):
         sid = score_id(nm.group(0))
         if sid is None:
@@ -322,7 +325,7 @@ _TU = r"(?P<unit>days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|h)"
 _NUMW = rf"(?P<n>{NUM}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|eighteen|twenty|thirty|a|an)"
 _ANCHOR = r"(?:\s+(?:prior\s+to|before|preceding|of|from|after)\s+(?P<anchor>(?:the\s+)?[a-z][\w\s-]{0,40}?))?(?=[,;.()]|$|\s+(?:or|and|with|who|that)\b)"
 _WITHIN = re.compile(rf"\b(?:within|in|during|over)\s+(?:the\s+)?(?:(?:past|last|previous|preceding|prior|recent|next|following)\s+)?{_NUMW}?\s*{_TU}\b{_ANCHOR}", re.I)
-_BEFORE = re.compile(rf"(?P<comp>{COMP})?\s*{_NUMW}\s*{_TU}\s+(?:prior\s+to|before|preceding)\s+(?P<anchor>(?:the\s+)?[a-z][\w\s-]{{0,40}}?)(?=[,;.()]|$|\s+(?:or|and)\b)", re.I)
+_BEFORE = re.compile(rf"(?P<comp>{COMP})?\s*{_NUMW}\s*{_TU}\s+(?:prior\s+to|before|preceding|since)\s+(?P<anchor>(?:the\s+)?[a-z][\w\s-]{{0,40}}?)(?=[,;.()]|$|\s+(?:or|and)\b)", re.I)
 _DURATION = re.compile(rf"\b(?:course|duration|history|for|lasting|since)\s+(?:of\s+)?(?P<comp>{COMP})\s*{_NUMW}\s*{_TU}\b", re.I)
 
 
@@ -339,9 +342,14 @@ def _time_unit(raw: str) -> str:
     return "year"
 
 
+_HAS_TIME = re.compile(r"(?i)day|week|wk|month|mo\b|year|yr|hour|\bh\b")
+
+
 def find_windows(text: str) -> list[Found]:
     """Time windows: "within 3 weeks prior to registration", "a course of > 5 years", "in the past 12 months"."""
     found: list[Found] = []
+    if not _HAS_TIME.search(text):
+        return found
 
     def add(m: re.Match[str], kind: str) -> None:
         n = word_number(m["n"]) if m["n"] else 1.0

@@ -21,8 +21,8 @@ from .criteria import Criterion, split_criteria
 from .errors import CriteriaError
 from .measures import Found, find_ages, find_labs, find_scores, find_windows
 from .nlp import Mention, context_for_spans, mentions_many
-from .phrases import fallback_terms, qualifier_start
-from .ruleset import cue_regex, filler_words
+from .phrases import fallback_terms, post_qualified, qualifier_start
+from .ruleset import cue_matcher, filler_words
 from .text import normalize
 
 _HARD = ("age", "lab", "score", "condition", "medication", "procedure", "pregnancy", "sex")
@@ -31,7 +31,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)?")
 
 
 def _cue_spans(name: str, text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in cue_regex(name).finditer(text)]
+    return [(m.start(), m.end()) for m in cue_matcher(name).finditer(text)]
 
 
 def _overlaps(a: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
@@ -66,26 +66,42 @@ def _sex(text: str) -> tuple[SexConstraint | None, list[tuple[int, int]]]:
     female = [s for s in _cue_spans("female", text) if not _overlaps(s, any_spans)]
     male = [s for s in _cue_spans("male", text) if not _overlaps(s, any_spans)]
     spans = any_spans + female + male
+    if cue_matcher("contraception").search(text):
+        return None, spans  # "women must use birth control": a rule for women, not a sex limit
     if female and not male:
         return SexConstraint(sex="female", text=text[female[0][0]:female[0][1]]), spans
     if male and not female:
         return SexConstraint(sex="male", text=text[male[0][0]:male[0][1]]), spans
+    if any_spans and not female and not male:
+        return SexConstraint(sex="any", text=text[any_spans[0][0]:any_spans[0][1]]), spans
     return None, spans
 
 
 def _special(text: str, kind: str) -> list[Found]:
-    """Consent, compliance, judgement and other-trial items (used when nothing else was found)."""
-    negative = bool(cue_regex("negative").search(text))
-    topics = [cue for cue in ("other_trial", "consent", "compliance", "judgement") if cue_regex(cue).search(text)]
+    """Consent, compliance, practical, judgement and other-trial items (used when nothing else was found).
+
+    In an exclusion, consent and compliance items are about *not* agreeing or
+    complying, whatever the wording; elsewhere negative cues ("unable") decide.
+    """
+    negative = bool(cue_matcher("negative").search(text))
+    topics = [cue for cue in ("other_trial", "consent", "compliance", "practical", "judgement")
+              if cue_matcher(cue).search(text)]
     if "other_trial" in topics:
         topics = ["other_trial"]
-    elif "compliance" in topics or "consent" in topics:
+    elif len(topics) > 1:
         topics = [t for t in topics if t != "judgement"]
+    applies_to = None
+    if cue_matcher("contraception").search(text) or cue_matcher("childbearing").search(text):
+        female, male = cue_matcher("female").search(text), cue_matcher("male").search(text)
+        applies_to = "female" if female and not male else ("male" if male and not female else None)
     out: list[Found] = []
     for topic in topics:
         spans = _cue_spans(topic, text)
-        item = (ConsentItem(positive=not negative, text=text) if topic == "consent"
-                else ComplianceItem(topic=topic, positive=not negative, text=text))  # type: ignore[arg-type]
+        positive = not negative
+        if kind == "exclusion" and topic in {"consent", "compliance"}:
+            positive = False
+        item = (ConsentItem(positive=positive, text=text) if topic == "consent"
+                else ComplianceItem(topic=topic, positive=positive, applies_to=applies_to, text=text))  # type: ignore[arg-type]
         out.append(Found(spans[0][0], spans[-1][1], item))
     return out
 
@@ -141,9 +157,12 @@ def _merge_lab_alternatives(found: list[Found], text: str) -> list[Found]:
 
 
 def _residual(text: str, spans: list[tuple[int, int]]) -> str:
+    mask = bytearray(len(text) + 1)
+    for s, e in spans:
+        mask[max(s, 0):max(e, 0)] = b"\x01" * (max(e, 0) - max(s, 0))
     keep = []
     for m in _WORD.finditer(text):
-        if _overlaps((m.start(), m.end()), spans):
+        if any(mask[m.start():m.end()]):
             continue
         word = m.group(0).lower().strip("'’-")
         if word and word not in filler_words() and not re.fullmatch(r"[a-z]", word):
@@ -195,7 +214,7 @@ def _parse(c: Criterion, ments: list[Mention], norm: str) -> ParsedCriterion:
             covered.append((m.start, m.end))  # "allergy to heparin": heparin is the allergen, not a medicine taken
             continue
         q_start = qualifier_start(text, m.start, taken)
-        exact = q_start == m.start
+        exact = q_start == m.start and not post_qualified(text, m.end, taken)
         found.append(Found(q_start, m.end, _entity(m, exact, text[q_start:m.end])))
         taken.append((q_start, m.end))
     if not any(f.item.type in _ENTITY for f in found):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .ruleset import cue_regex, filler_words
+from .ruleset import cue_matcher, filler_words
 
 _STOP_PUNCT = re.compile(r"[,;:.()\[\]\d<>=]")
 _WORD_BACK = re.compile(r"([A-Za-z][A-Za-z'’-]*)\s*$")
@@ -58,6 +58,27 @@ def qualifier_start(text: str, start: int, taken: list[tuple[int, int]], max_wor
     return pos
 
 
+_ITEM_END = re.compile(r"[,;:.()\[\]<>=]|\b(?:or|and|but|nor|who|whom|which|that|except|unless|including|such\s+as|"
+                      r"e\.g|i\.e|if|when|while)\b", re.IGNORECASE)
+
+
+def post_qualified(text: str, end: int, taken: list[tuple[int, int]]) -> bool:
+    """True when words right after a term narrow it ("pneumonia requiring hospitalization").
+
+    Looks up to the end of the list item (comma, "or", "who", a bracket ...); words
+    that are filler or belong to another constraint do not count.
+    """
+    stop = _ITEM_END.search(text, end)
+    segment_end = stop.start() if stop else len(text)
+    for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*|\d+", text[end:segment_end]):
+        start = end + m.start()
+        if any(s <= start < e for s, e in taken):
+            continue
+        if m.group(0).lower() not in filler_words():
+            return True
+    return False
+
+
 def _clean_item(text: str, start: int, end: int) -> tuple[int, int] | None:
     seg = text[start:end]
     lead = len(seg) - len(seg.lstrip())
@@ -100,7 +121,7 @@ def fallback_terms(text: str, kind: str, has_other: bool) -> list[tuple[int, int
     Criteria about consent, visits, pregnancy or other studies are left alone.
     """
     for cue in ("consent", "compliance", "judgement", "other_trial", "pregnancy", "lactation", "childbearing"):
-        if cue_regex(cue).search(text):
+        if cue_matcher(cue).search(text):
             return []
     body = text.rstrip(" .;")
     m = _LEAD_IN.match(body)

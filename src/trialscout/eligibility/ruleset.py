@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 from .errors import RulesError
+from .phrasematch import PhraseIndex
 
 RULES_PACKAGE = "trialscout.eligibility"
 
@@ -61,6 +62,7 @@ class Concept:
     parents: tuple[str, ...] = ()
     chronic: bool = False
     codes: tuple[str, ...] = ()
+    not_after: tuple[str, ...] = ()
 
 
 @dataclass
@@ -104,12 +106,7 @@ class Vocabulary:
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """Non-overlapping (start, end, concept id) mentions of the vocabulary in ``text``."""
-        found: list[tuple[int, int, str]] = []
-        for match in _vocab_regex(self.kind).finditer(text):
-            cid = self.by_name.get(fold(match.group(0))) or self.by_abbrev.get(match.group(0))
-            if cid:
-                found.append((match.start(), match.end(), cid))
-        return found
+        return [(m.start(), m.end(), m.value) for m in _vocab_index(self.kind).finditer(text)]
 
     def by_code(self, code: str) -> str | None:
         """Concept id for a coded value (ICD-10 prefix, SNOMED, ATC prefix): longest prefix wins."""
@@ -139,6 +136,7 @@ def _build_vocabulary(kind: str, file: str, key: str) -> Vocabulary:
                 id=cid, label=entry.get("label", cid), names=tuple(entry["names"]),
                 abbrev=tuple(entry.get("abbrev", [])), parents=tuple(entry.get("parents", [])),
                 chronic=bool(entry.get("chronic", False)), codes=codes,
+                not_after=tuple(w.lower() for w in entry.get("not_after", [])),
             )
         except (KeyError, TypeError) as exc:
             raise RulesError(f"rules/{file}: entry {entry!r} needs 'id' and 'names'.") from exc
@@ -167,13 +165,9 @@ def vocabulary(kind: str) -> Vocabulary:
 
 
 @lru_cache(maxsize=None)
-def _vocab_regex(kind: str) -> re.Pattern[str]:
+def _vocab_index(kind: str) -> PhraseIndex:
     vocab = vocabulary(kind)
-    names = sorted(vocab.by_name, key=len, reverse=True)
-    abbrevs = sorted(vocab.by_abbrev, key=len, reverse=True)
-    name_alt = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
-    abbrev_alt = "|".join(re.escape(a) for a in abbrevs)
-    return re.compile(rf"(?<![\w-])(?:(?i:{name_alt})|{abbrev_alt})(?![\w])")
+    return PhraseIndex(vocab.by_name, vocab.by_abbrev)
 
 
 @lru_cache(maxsize=None)
@@ -184,13 +178,12 @@ def cues() -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=None)
-def cue_regex(name: str) -> re.Pattern[str]:
-    """Case-insensitive word-boundary regex for one cue list (longest phrase first)."""
+def cue_matcher(name: str) -> PhraseIndex:
+    """Case-insensitive whole-word matcher for one cue list of ``rules/cues.json`` (longest phrase first)."""
     phrases = cues().get(name)
     if phrases is None:
         raise RulesError(f"rules/cues.json has no cue list '{name}'.")
-    alt = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"(?<![\w])(?:{alt})(?![\w])", re.IGNORECASE)
+    return PhraseIndex(phrases)
 
 
 @lru_cache(maxsize=None)

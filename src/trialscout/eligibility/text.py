@@ -15,7 +15,8 @@ _ESCAPE = re.compile(r"\\([<>≥≤=\-*\[\]_()#.+!~`|{}&^%$@'\"/:;,?]|[^\x00-\x7
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _GRADE = r"(?:a\s+)?(?:grade|class|stage|category)\s+(?:\d|[IV]{1,3}\b)"
-_AHEAD = rf"(?=\s*(?:{_NUM}|{_GRADE}))"
+_WORDNUM = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
+_AHEAD = rf"(?=\s*(?:{_NUM}|{_GRADE}|{_WORDNUM}))"
 
 # (pattern, replacement) applied in order; each pattern is case-insensitive.
 _RULES: list[tuple[str, str]] = [
@@ -52,9 +53,15 @@ def unescape(text: str) -> str:
     return _ESCAPE.sub(r"\1", text)
 
 
+_TRIGGER = re.compile(r"(?i)[<>=≥≤⩾⩽≧≦＞﹥＜﹤–—−‐‑&]|than|least|most|min|max|up to|exceed|above|over|below|under|"
+                      r"equal|more|less|older|younger|higher|lower|excess")
+
+
 def normalize(text: str) -> str:
     """One spelling for comparators and dashes; single spaces. Case is kept."""
     s = unescape(text)
+    if not _TRIGGER.search(s):
+        return _SPACES.sub(" ", s).strip()
     s = _POSTFIX_GE.sub(lambda m: f">= {m.group(1)}{m.group(2)}", s)
     s = _POSTFIX_LE.sub(lambda m: f"<= {m.group(1)}{m.group(2)}", s)
     for pattern, repl in _COMPILED:

@@ -42,7 +42,7 @@ def explain_trial(trial: Trial, res: Resources, writer: Writer | None = None,
                   base: TemplateWriter | None = None) -> PlainTrial:
     base = base or TemplateWriter(res)
     draft = base.compose(trial)
-    evidence = Evidence(trial, res.glossary, res.lexicon, res.known_words)
+    evidence = Evidence(trial, res.glossary, res.lexicon, res.known_words, res.claim_reader)
     fallbacks: list[Fallback] = []
     writer_name = base.name
     if writer is not None:

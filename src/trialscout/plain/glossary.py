@@ -8,7 +8,8 @@
 
 ``plain`` replaces the term in a simplified sentence; ``explain`` follows the term where it
 is first named ("X, EXPLAIN, ..."); ``risk`` (routes, procedures) says what can go wrong.
-Kinds: condition, substance, procedure, measure, lab, route, term. Matching ignores case,
+Kinds: condition, substance, treatment, procedure, measure, lab, route, term; an entry may
+have several (``"kind": ["lab", "measure"]``). Matching ignores case,
 hyphens, plural ``s`` and British/American spelling; an all-capital alias of up to five
 letters ("ALL", "AML") matches only in capitals. A deployment extends the glossary with its
 own file of the same shape (``$TRIALSCOUT_HOME/glossary.json``); its entries win.
@@ -27,7 +28,7 @@ from .errors import RulesError
 from .text import WORD
 
 RULES_DIR = Path(__file__).with_name("rules")
-KINDS = frozenset({"condition", "substance", "procedure", "measure", "lab", "route", "term"})
+KINDS = frozenset({"condition", "substance", "treatment", "procedure", "measure", "lab", "route", "term"})
 _TOKEN = re.compile(r"[^\W_]+(?:['’]s\b)?")
 _SPELLING = (("ae", "e"), ("oe", "e"), ("our", "or"))
 
@@ -35,11 +36,16 @@ _SPELLING = (("ae", "e"), ("oe", "e"), ("our", "or"))
 @dataclass(frozen=True)
 class Entry:
     term: str
-    kind: str
+    kinds: tuple[str, ...]
     plain: str
     explain: str = ""
     risk: str = ""
     aliases: tuple[str, ...] = ()
+    exact_aliases: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return self.kinds[0]
 
     @property
     def description(self) -> str:
@@ -48,11 +54,12 @@ class Entry:
 
     @property
     def forms(self) -> tuple[str, ...]:
+        """The term and the aliases that may match inside running text."""
         return (self.term, *self.aliases)
 
     def expansion_text(self) -> str:
         """The words a record earns by naming this term: the term, its aliases and its plain words."""
-        return " ".join(p for p in (*self.forms, self.plain, self.explain, self.risk) if p)
+        return " ".join(p for p in (*self.forms, *self.exact_aliases, self.plain, self.explain, self.risk) if p)
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class Match:
     text: str
 
 
+@cache
 def _key_token(token: str) -> str:
     t = token.lower().replace("’", "'")
     if t.endswith("'s"):
@@ -74,9 +82,22 @@ def _key_token(token: str) -> str:
     return t
 
 
-def _tokens(text: str) -> list[tuple[str, int, int, str]]:
-    """(key, start, end, raw) for each alphanumeric run of ``text``."""
-    return [(_key_token(m.group()), m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    """(key, start, end) for each alphanumeric run of ``text``."""
+    return [(_key_token(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def _glued(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is only part of a hyphenated word ("WOCBP" in "Non-WOCBP")."""
+    before = start >= 2 and text[start - 1] in "-'’/" and text[start - 2].isalnum()
+    after = end + 1 < len(text) and text[end] in "-/" and text[end + 1].isalnum()
+    return before or after
+
+
+def _shouting(text: str) -> bool:
+    """True for text written mostly in capitals (where "ALL" or "AS" are not acronyms)."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) > 12 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
 
 
 def _is_capital_alias(form: str) -> bool:
@@ -92,16 +113,26 @@ class Glossary:
 
     def __post_init__(self) -> None:
         self._index: dict[tuple[str, ...], tuple[Entry, bool]] = {}
+        self._exact: dict[str, Entry] = {}
         self._by_word: dict[str, list[Entry]] = {}
-        self._max = 1
+        self._lengths: dict[str, list[int]] = {}
         for entry in self.entries:
             for form in entry.forms:
                 key = tuple(t[0] for t in _tokens(form))
                 if not key:
                     continue
                 self._index[key] = (entry, _is_capital_alias(form) and form != entry.term)
-                self._max = max(self._max, len(key))
+                lengths = self._lengths.setdefault(key[0], [])
+                if len(key) not in lengths:
+                    lengths.append(len(key))
+                    lengths.sort(reverse=True)
+            for form in entry.exact_aliases:
+                self._exact[form.strip()] = entry
+            words = set()
             for word in WORD.findall(entry.expansion_text().lower()):
+                words.add(word)
+                words.update(p for p in re.split(r"[-'’]", word) if p)
+            for word in words:
                 self._by_word.setdefault(word, []).append(entry)
 
     def __len__(self) -> int:
@@ -111,22 +142,32 @@ class Glossary:
         """Terms in ``text``, longest first, left to right, not overlapping."""
         wanted = frozenset(kinds) if kinds is not None else None
         toks = _tokens(text)
+        shouting: bool | None = None
         found: list[Match] = []
         i = 0
+        lengths = self._lengths
         while i < len(toks):
             hit = None
-            for n in range(min(self._max, len(toks) - i), 0, -1):
+            for n in lengths.get(toks[i][0], ()):
+                if i + n > len(toks):
+                    continue
                 key = tuple(t[0] for t in toks[i:i + n])
                 item = self._index.get(key)
                 if item is None:
                     continue
                 entry, capitals_only = item
-                raw = text[toks[i][1]:toks[i + n - 1][2]]
-                if capitals_only and raw != raw.upper():
+                start, end = toks[i][1], toks[i + n - 1][2]
+                raw = text[start:end]
+                if capitals_only:
+                    if shouting is None:
+                        shouting = _shouting(text)
+                    if raw != raw.upper() or shouting:
+                        continue
+                if wanted is not None and wanted.isdisjoint(entry.kinds):
                     continue
-                if wanted is not None and entry.kind not in wanted:
+                if _glued(text, start, end):
                     continue
-                hit = Match(entry, toks[i][1], toks[i + n - 1][2], raw)
+                hit = Match(entry, start, end, raw)
                 i += n
                 break
             if hit is None:
@@ -137,6 +178,9 @@ class Glossary:
 
     def lookup(self, text: str) -> Entry | None:
         """The entry whose term or alias is exactly ``text`` (ignoring case, hyphens, plurals)."""
+        exact = self._exact.get(text.strip())
+        if exact is not None:
+            return exact
         matches = self.find(text)
         if len(matches) == 1 and matches[0].start == 0 and matches[0].end >= len(text.rstrip(" .")):
             return matches[0].entry
@@ -166,24 +210,27 @@ def _entry(raw: object, source: str, position: int) -> Entry:
     where = f"{source}: entry {position + 1}"
     if not isinstance(raw, dict):
         raise RulesError(f"{where} must be an object with term, kind and plain")
-    unknown = set(raw) - {"term", "kind", "plain", "explain", "risk", "aliases"}
+    unknown = set(raw) - {"term", "kind", "plain", "explain", "risk", "aliases", "exact_aliases"}
     if unknown:
         raise RulesError(f"{where} ({raw.get('term')!r}) has unknown keys {sorted(unknown)}")
     term, kind, plain = raw.get("term"), raw.get("kind"), raw.get("plain")
     if not isinstance(term, str) or not term.strip():
         raise RulesError(f"{where} needs a non-empty 'term'")
-    if kind not in KINDS:
-        raise RulesError(f"{where} ({term!r}): kind must be one of {sorted(KINDS)}, not {kind!r}")
+    kinds = tuple(kind) if isinstance(kind, list) else (kind,)
+    if not kinds or not all(isinstance(k, str) and k in KINDS for k in kinds):
+        raise RulesError(f"{where} ({term!r}): kind must be one of {sorted(KINDS)} (or a list of them), not {kind!r}")
     if not isinstance(plain, str) or not plain.strip():
         raise RulesError(f"{where} ({term!r}) needs a non-empty 'plain'")
-    aliases = raw.get("aliases", [])
-    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
-        raise RulesError(f"{where} ({term!r}): 'aliases' must be a list of text")
+    aliases, exact = raw.get("aliases", []), raw.get("exact_aliases", [])
+    for value, key in ((aliases, "aliases"), (exact, "exact_aliases")):
+        if not isinstance(value, list) or not all(isinstance(a, str) and a.strip() for a in value):
+            raise RulesError(f"{where} ({term!r}): {key!r} must be a list of text")
     for key in ("explain", "risk"):
         if not isinstance(raw.get(key, ""), str):
             raise RulesError(f"{where} ({term!r}): {key!r} must be text")
-    return Entry(term=term.strip(), kind=kind, plain=plain.strip(), explain=raw.get("explain", "").strip(),
-                 risk=raw.get("risk", "").strip(), aliases=tuple(a.strip() for a in aliases))
+    return Entry(term=term.strip(), kinds=kinds, plain=plain.strip(), explain=raw.get("explain", "").strip(),
+                 risk=raw.get("risk", "").strip(), aliases=tuple(a.strip() for a in aliases),
+                 exact_aliases=tuple(a.strip() for a in exact))
 
 
 def read_entries(path: Path) -> list[Entry]:

@@ -26,7 +26,7 @@ from ..trial import Trial
 from .errors import RulesError
 from .glossary import Entry, Glossary
 from .labels import label
-from .text import NUMBER, WORD, normalize, number_key, value_key, word_forms
+from .text import NUMBER, WORD, normalize, normalize_chars, number_key, value_key, word_forms
 
 RULES_DIR = Path(__file__).with_name("rules")
 _UNIT_SYNONYMS = {
@@ -52,16 +52,18 @@ class Lexicon:
     common_words: frozenset[str]
     quantity: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
 
-    def is_claim_word(self, lower: str) -> bool:
+    def is_claim_word(self, lower: str, suffixes: bool = True) -> bool:
         if lower in self.not_claims:
             return False
         if lower in self.claim_words:
             return True
-        return len(lower) >= self.suffix_min_length and lower.endswith(self.claim_suffixes)
+        return suffixes and len(lower) >= self.suffix_min_length and lower.endswith(self.claim_suffixes)
 
 
 def unit_key(unit: str) -> str:
     u = unit.lower().replace("µ", "μ").replace("²", "2").replace("^", "").replace(" ", "")
+    if u in {"x", "×"} or (u[:1] in {"x", "×"} and u.endswith("uln")):
+        return "time"  # "1.5 x ULN" is "1.5 times the upper limit of normal"
     return _UNIT_SYNONYMS.get(u, u)
 
 
@@ -93,6 +95,21 @@ def load_lexicon(lang: str = "en") -> Lexicon:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """One fact a sentence states, as the check needs it (see :func:`read_claims`)."""
+
+    kind: str  # amount | number | word
+    text: str
+    key: str = ""  # amount/number: the canonical number; word: the lower-cased word
+    unit: str = ""  # amount: the canonical unit
+    code: bool = False  # word: letters with digits, or an acronym: must be in the record as written
+    parts: tuple[str, ...] = ()  # word: its hyphen parts
+    claim_parts: tuple[str, ...] = ()  # word: the parts that are claim words
+    whole_claim: bool = False  # word: the word itself is a claim word
+    named: bool = False  # word: a capitalised word that is not ordinary vocabulary
+
+
+@dataclass(frozen=True)
 class Problem:
     """One fact in a sentence that the record does not support."""
 
@@ -103,34 +120,46 @@ class Problem:
         return f"{self.kind} {self.text!r} is not in the record"
 
 
+def spelling_key(text: str) -> str:
+    """Lower case, one spelling for British/American variants ("leukaemia" → "leukemia")."""
+    return text.lower().replace("ae", "e").replace("oe", "e").replace("our", "or")
+
+
 @cache
 def _form_pattern(form: str) -> re.Pattern[str]:
-    parts = [re.escape(p) for p in re.split(r"[\s\-]+", form.lower()) if p]
-    return re.compile(r"(?<!\w)" + r"[\s\-]+".join(parts) + r"(?:s|es|'s)?(?!\w)")
+    parts = [re.escape(p) for p in re.findall(r"[^\W_]+", spelling_key(form))]
+    plural = r"(?:s|es|'s)?"
+    return re.compile(r"(?<!\w)" + (plural + r"[^\w]{1,3}").join(parts) + plural + r"(?!\w)")
 
 
 def _record_texts(trial: Trial) -> list[str]:
+    """The record's texts the writers read, and its codes spelled as words (``SHAM_COMPARATOR``).
+
+    The detailed description, outcome descriptions and site names are left out: no writer is
+    given them, so nothing may be taken from them.
+    """
     t = trial
+    d = t.design
+    codes: list[str | None] = [t.overall_status, *t.phases, t.study_type, d.primary_purpose, d.allocation,
+                               d.intervention_model, d.masking, *d.who_masked, d.observational_model,
+                               d.time_perspective, t.eligibility.sex, *(i.type for i in t.interventions),
+                               *(a.type for a in t.arms)]
     texts: list[str | None] = [
         t.nct_id, t.org_study_id, *t.secondary_ids, t.brief_title, t.official_title, t.acronym,
-        t.overall_status, t.why_stopped, *t.phases, t.study_type, t.sponsor, *t.collaborators,
-        t.brief_summary, t.detailed_description, *t.conditions, *t.keywords,
-        *(m.term for m in t.condition_meshes), *(m.term for m in t.condition_ancestors),
+        t.why_stopped, t.sponsor, *t.collaborators, t.brief_summary, *t.conditions,
+        *t.keywords, *(m.term for m in t.condition_meshes), *(m.term for m in t.condition_ancestors),
         *(m.term for m in t.intervention_meshes), *(m.term for m in t.intervention_ancestors),
-        t.design.primary_purpose, t.design.allocation, t.design.intervention_model,
-        t.design.intervention_model_description, t.design.masking, *t.design.who_masked,
-        t.design.masking_description, t.design.observational_model, t.design.time_perspective,
-        t.eligibility.criteria, t.eligibility.sex, t.eligibility.study_population,
+        d.intervention_model_description, d.masking_description, t.eligibility.criteria,
+        t.eligibility.study_population,
     ]
-    for i in t.interventions:
-        texts += [i.type, i.name, i.description, *i.other_names]
-    for a in t.arms:
-        texts += [a.label, a.type, a.description, *a.interventions]
-    for o in t.outcomes:
-        texts += [o.measure, o.description, o.time_frame]
-    places = {p for s in t.locations for p in (s.facility, s.city, s.state, s.country) if p}
-    texts += sorted(places)
-    return [x.replace("_", " ") for x in texts if x]
+    for i in t.interventions[:200]:
+        texts += [i.name, i.description, *i.other_names]
+    for a in t.arms[:200]:
+        texts += [a.label, a.description, *a.interventions]
+    for o in t.outcomes[:100]:
+        texts += [o.measure, o.time_frame]
+    texts += sorted({p for s in t.locations for p in (s.city, s.state, s.country) if p})
+    return [x for x in texts if x] + [c.replace("_", " ") for c in codes if c]
 
 
 def _code_label_texts(trial: Trial) -> list[str]:
@@ -143,36 +172,106 @@ def _code_label_texts(trial: Trial) -> list[str]:
     pairs += [("intervention_type", i.type) for i in t.interventions if i.type]
     pairs += [("arm_type", a.type) for a in t.arms if a.type]
     out = []
-    for kind, code in pairs:
+    for kind, code in set(pairs):
         found = label(kind, code)
         if found:
             out += [found.label, found.explain]
     return out
 
 
-class Evidence:
-    """What one record states: its numbers, quantities and words, for checking sentences."""
+_NUMBER_FAST = re.compile(r"(?=\d)" + NUMBER.pattern)
 
-    def __init__(self, trial: Trial, glossary: Glossary, lexicon: Lexicon, known_words: frozenset[str]) -> None:
-        self.glossary = glossary
+
+class ClaimReader:
+    """Finds the facts in a sentence; a pure function of the sentence, so results are cached."""
+
+    def __init__(self, lexicon: Lexicon, known_words: frozenset[str], size: int = 50_000) -> None:
         self.lexicon = lexicon
         self.known_words = known_words
-        corpus = normalize("\n".join(_record_texts(trial) + _code_label_texts(trial))).lower()
-        self.text = corpus
-        self.words: set[str] = set()
-        for w in WORD.findall(corpus):
-            self.words.add(w)
-            if "-" in w or "'" in w:
-                self.words.update(p for p in re.split(r"[-']", w) if p)
+        self._cache: dict[str, tuple[Claim, ...]] = {}
+        self._size = size
+
+    def __call__(self, sentence: str) -> tuple[Claim, ...]:
+        found = self._cache.get(sentence)
+        if found is None:
+            if len(self._cache) >= self._size:
+                self._cache.clear()
+            found = self._cache[sentence] = tuple(self._read(sentence))
+        return found
+
+    def _read(self, sentence: str) -> list[Claim]:
+        lex = self.lexicon
+        text = normalize(sentence)
+        out: list[Claim] = []
+        spans: list[tuple[int, int]] = []
+        for m in lex.quantity.finditer(text):
+            spans.append(m.span())
+            out.append(Claim("amount", m.group(0), number_key(m.group(1)) or "?", unit_key(m.group(2))))
+        for m in _NUMBER_FAST.finditer(text):
+            if not any(a <= m.start() < b for a, b in spans):
+                out.append(Claim("number", m.group(), number_key(m.group()) or "?"))
+        for position, m in enumerate(WORD.finditer(text)):
+            claim = self._word(m.group(), position == 0 or _after_break(text, m.start()))
+            if claim is not None:
+                out.append(claim)
+        return out
+
+    def _word(self, token: str, sentence_start: bool) -> Claim | None:
+        lex = self.lexicon
+        lower = token.lower()
+        if lower in lex.number_words:
+            return Claim("number", token, lex.number_words[lower])
+        if any(c.isdigit() for c in token):
+            if not any(c.isalpha() for c in token):
+                return None  # a bare number: read with the numbers
+            return Claim("word", token, lower, code=True)
+        letters = [c for c in token if c.isalpha()]
+        if len(letters) >= 2 and token == token.upper():
+            return Claim("word", token, lower, code=True)
+        split = "-" in lower or "'" in lower or "’" in lower
+        parts = tuple(p for p in re.split(r"[-'’]", lower) if p) if split else (lower,)
+        claims = tuple(p for p in parts if p != lower and lex.is_claim_word(p))
+        whole = lex.is_claim_word(lower, suffixes=not split)
+        named = token[:1].isupper() and not (lower in self.known_words or (sentence_start and lower in lex.common_words))
+        if not (claims or whole or named):
+            return None
+        return Claim("word", token, lower, parts=parts, claim_parts=claims, whole_claim=whole, named=named)
+
+
+def _has_word(text: str, word: str) -> bool:
+    """``word`` occurs in ``text`` as a whole word (a plural ``s``/``es`` may follow)."""
+    start = text.find(word)
+    while start != -1:
+        end = start + len(word)
+        before_ok = start == 0 or not text[start - 1].isalnum()
+        tail = text[end:end + 3]
+        after_ok = (not tail[:1].isalnum()) or (tail[:1] == "s" and not tail[1:2].isalnum()) or (
+            tail[:2] == "es" and not tail[2:3].isalnum())
+        if before_ok and after_ok:
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+class Evidence:
+    """What one record states, for checking sentences; indexes are built only when needed."""
+
+    def __init__(self, trial: Trial, glossary: Glossary, lexicon: Lexicon, known_words: frozenset[str],
+                 reader: ClaimReader | None = None) -> None:
+        self.glossary = glossary
+        self.lexicon = lexicon
+        self.reader = reader or ClaimReader(lexicon, known_words)
+        written = normalize_chars("\n".join(_record_texts(trial) + _code_label_texts(trial)))
+        self.text = written.lower()
+        self.spelled = spelling_key(written)
+        self.numbers: set[str] = set()
         self.quantities: set[tuple[str, str]] = set()
-        for m in lexicon.quantity.finditer(corpus):
-            key = number_key(m.group(1))
-            if key is not None:
-                self.quantities.add((key, unit_key(m.group(2))))
-        self.numbers = {k for k in (number_key(n) for n in NUMBER.findall(corpus)) if k is not None}
-        self.numbers.update(v for w, v in lexicon.number_words.items() if w in self.words)
         self._structured(trial)
+        self._corpus_numbers: set[str] | None = None
+        self._corpus_quantities: set[tuple[str, str]] | None = None
+        self._words: dict[str, bool] = {}
         self._expanded: dict[str, bool] = {}
+        self._uses: dict[str, bool] = {}
 
     def _structured(self, t: Trial) -> None:
         counts = [len(t.arms), len(t.interventions), len(t.locations), len(t.conditions),
@@ -184,15 +283,39 @@ class Evidence:
                 self.numbers.add(value_key(age.value))
                 self.quantities.add((value_key(age.value), unit_key(age.unit)))
         for phase in t.phases:
-            digits = re.findall(r"\d", phase)
-            self.numbers.update(digits)
+            self.numbers.update(re.findall(r"\d", phase))
         self.numbers.update(value_key(c) for c in counts)
 
     # --- single facts ---------------------------------------------------------------
 
+    def has_number(self, key: str, written: str = "") -> bool:
+        if key in self.numbers:
+            return True
+        if self._corpus_numbers is None:
+            self._corpus_numbers = {k for k in (number_key(n) for n in _NUMBER_FAST.findall(self.text)) if k}
+            self._corpus_numbers.update(v for w, v in self.lexicon.number_words.items() if self._word_in_text(w))
+        return key in self._corpus_numbers or bool(written and self._expansion_has(written.lower()))
+
+    def has_amount(self, key: str, unit: str) -> bool:
+        if (key, unit) in self.quantities:
+            return True
+        if self._corpus_quantities is None:
+            self._corpus_quantities = set()
+            for m in self.lexicon.quantity.finditer(self.text):
+                number = number_key(m.group(1))
+                if number is not None:
+                    self._corpus_quantities.add((number, unit_key(m.group(2))))
+        return (key, unit) in self._corpus_quantities
+
     def has_word(self, word: str) -> bool:
         forms = word_forms(word)
-        return any(f in self.words for f in forms) or any(self._expansion_has(f) for f in forms)
+        return any(self._word_in_text(f) for f in forms) or any(self._expansion_has(f) for f in forms)
+
+    def _word_in_text(self, word: str) -> bool:
+        found = self._words.get(word)
+        if found is None:
+            found = self._words[word] = _has_word(self.text, word)
+        return found
 
     def _expansion_has(self, word: str) -> bool:
         if word not in self._expanded:
@@ -201,64 +324,44 @@ class Evidence:
 
     def uses(self, entry: Entry) -> bool:
         """True when the record names the glossary ``entry`` (its term or an alias)."""
-        for form in entry.forms:
-            first = WORD.findall(form.lower())[:1]
-            if first and not any(f in self.words for f in word_forms(first[0].split("-")[0])):
-                continue
-            if _form_pattern(form).search(self.text):
-                return True
-        return False
+        known = self._uses.get(entry.term)
+        if known is None:
+            known = self._uses[entry.term] = any(self._names(form) for form in (*entry.forms, *entry.exact_aliases))
+        return known
+
+    def _names(self, form: str) -> bool:
+        parts = re.findall(r"[^\W_]+", spelling_key(form))
+        if not parts or not all(p[:max(2, len(p) - 2)] in self.spelled for p in parts):
+            return False  # a cheap test first: every word's stem occurs somewhere
+        return bool(_form_pattern(form).search(self.spelled))
 
     # --- sentences ------------------------------------------------------------------
 
     def problems(self, sentence: str) -> list[Problem]:
         """Every fact in ``sentence`` that the record does not support (empty: grounded)."""
-        text = normalize(sentence)
         found: list[Problem] = []
-        spans: list[tuple[int, int]] = []
-        for m in self.lexicon.quantity.finditer(text):
-            key = number_key(m.group(1))
-            unit = unit_key(m.group(2))
-            spans.append(m.span())
-            if key is None or (key, unit) not in self.quantities:
-                found.append(Problem("amount", m.group(0)))
-        for m in NUMBER.finditer(text):
-            if any(a <= m.start() < b for a, b in spans):
-                continue
-            key = number_key(m.group())
-            if key is None or key not in self.numbers:
-                found.append(Problem("number", m.group()))
-        for position, m in enumerate(WORD.finditer(text)):
-            found += self._word_problems(m.group(), sentence_start=(position == 0 or _after_break(text, m.start())))
+        for claim in self.reader(sentence):
+            if claim.kind == "amount":
+                if not self.has_amount(claim.key, claim.unit):
+                    found.append(Problem("amount", claim.text))
+            elif claim.kind == "number":
+                if not self.has_number(claim.key, claim.text):
+                    found.append(Problem("number", claim.text))
+            else:
+                found += self._word_problems(claim)
         return found
 
-    def _word_problems(self, token: str, sentence_start: bool) -> list[Problem]:
-        lower = token.lower()
-        if lower in self.lexicon.number_words:
-            return [] if self.lexicon.number_words[lower] in self.numbers else [Problem("number", token)]
-        has_digit = any(c.isdigit() for c in token)
-        letters = [c for c in token if c.isalpha()]
-        if has_digit and letters:
-            return [] if self.has_word(lower) or _digits_and_parts_ok(self, token) else [Problem("name", token)]
-        if has_digit:
-            return []  # a bare number: checked above
-        if len(letters) >= 2 and token == token.upper() and any(c.isupper() for c in letters):
-            return [] if self.has_word(lower) else [Problem("name", token)]
-        if self.has_word(lower):
+    def _word_problems(self, claim: Claim) -> list[Problem]:
+        if self.has_word(claim.key):
             return []
-        parts = [p for p in re.split(r"[-']", lower) if p]
-        if len(parts) > 1:
-            problems = []
-            for part in parts:
-                if self.lexicon.is_claim_word(part) and not self.has_word(part):
-                    problems.append(Problem("term", part))
-            if problems or not token[:1].isupper():
-                return problems
-        if self.lexicon.is_claim_word(lower):
-            return [Problem("term", token)]
-        if token[:1].isupper() and not (lower in self.known_words or (sentence_start and lower in self.lexicon.common_words)):
-            return [Problem("name", token)]
-        return []
+        if claim.code:
+            return [] if _digits_and_parts_ok(self, claim.key) else [Problem("name", claim.text)]
+        problems = [Problem("term", p) for p in claim.claim_parts if not self.has_word(p)]
+        if claim.whole_claim:
+            problems.append(Problem("term", claim.text))
+        elif claim.named and not problems and not all(self.has_word(p) for p in claim.parts):
+            problems.append(Problem("name", claim.text))
+        return problems
 
     def grounded(self, sentence: str) -> bool:
         return not self.problems(sentence)
@@ -273,7 +376,7 @@ def _after_break(text: str, start: int) -> bool:
 def _digits_and_parts_ok(evidence: Evidence, token: str) -> bool:
     """A hyphenated name whose parts are each in the record ("type-2" from "type 2")."""
     parts = [p for p in re.split(r"[-/]", token.lower()) if p]
-    return len(parts) > 1 and all(p in evidence.words or p in evidence.numbers for p in parts)
+    return len(parts) > 1 and all(evidence.has_word(p) or (p.isdigit() and evidence.has_number(p)) for p in parts)
 
 
 def known_vocabulary(texts: Iterable[str]) -> frozenset[str]:

@@ -24,6 +24,7 @@ from .text import NUMBER, normalize
 MAX_THRESHOLDS = 3
 MAX_NEEDS = 3
 MAX_CANNOT = 5
+_DIGIT = re.compile(r"\d")
 _MARKER = re.compile(r"^\s*(?:[-*•·▪◦‣]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 
 
@@ -161,6 +162,8 @@ def _patterns(templates: Templates, units: tuple[str, ...]) -> tuple[re.Pattern[
 def threshold_phrase(text: str, res: Resources) -> str | None:
     """ "Total bilirubin (TBil) ≥ 171μmol/L" → "bilirubin, a marker of …, of at least 171 μmol/L"."""
     t = res.templates
+    if not _DIGIT.search(text):
+        return None
     line = normalize(text)
     labs = res.glossary.find(line, kinds=("lab",))
     if not labs:

@@ -14,11 +14,11 @@ from ..trial import AgeLimit, Intervention, Trial
 from .glossary import Entry
 from .grounding import unit_key
 from .resources import Resources
+from .simplify import drop_brackets
 from .text import normalize, word_count
 
 _CODE_LIKE = re.compile(r"^(?=.*\d)(?=.*[^\W\d_])[\w\-+./]+$")
-_DOSE_TAIL = re.compile(r"(?:,\s*|\s+)\d[\d.,]*\s*(?:%|[^\W\d_][\w/^.]*)?(?:\s.*)?$")
-_PARENS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
+_DOSE_TAIL = re.compile(r"(?:,\s+|\s+)\d[\d.,]*\s*(?:%|[^\W\d_][\w/^.]*)?(?:\s.*)?$")
 _DRUG_LIKE = {"DRUG", "BIOLOGICAL", "GENETIC", "DIETARY_SUPPLEMENT", "COMBINATION_PRODUCT"}
 _TIME_UNITS = {"day", "week", "month", "year", "hour"}
 
@@ -66,7 +66,7 @@ def read_trial(trial: Trial, res: Resources) -> Reading:
     if r.conditions:
         for condition in r.conditions:
             entry = res.glossary.lookup(condition)
-            if entry is not None and entry.kind == "condition" and entry.explain:
+            if entry is not None and "condition" in entry.kinds and entry.explain:
                 r.condition_entry, r.condition_term = entry, condition
                 break
     if not r.conditions:
@@ -144,13 +144,13 @@ def _from_title(trial: Trial, res: Resources, kind: str) -> list[str]:
 
 def clean_name(name: str) -> str:
     """A treatment name without its dose or form: "Lantus Solostar, 100 Units/mL …" → "Lantus Solostar"."""
-    text = normalize(name)
+    text = normalize(name).replace("_", " ")
     short = _DOSE_TAIL.sub("", text).strip(" ,;:-")
-    short = _PARENS.sub("", short).strip(" ,;:-")
-    return short if short and word_count(short) >= 1 else text
+    short = drop_brackets(short).strip(" ,;:-")
+    return short if short and word_count(short) >= 1 else normalize(text)
 
 
-def _is_code(name: str) -> bool:
+def is_code(name: str) -> bool:
     return bool(_CODE_LIKE.match(name)) and " " not in name
 
 
@@ -158,12 +158,12 @@ def _treatment(item: Intervention, trial: Trial, res: Resources) -> Treatment:
     name = clean_name(item.name)
     other = next((normalize(o) for o in item.other_names if 0 < word_count(o) <= 7), None)
     if other and other.lower() != name.lower():
-        full = f"{other} ({name})" if _is_code(name) and not _is_code(other) else f"{name} ({other})"
+        full = f"{other} ({name})" if is_code(name) and not is_code(other) else f"{name} ({other})"
     else:
         full = name
     entry = None
     for text in (item.name, *item.other_names):
-        found = res.glossary.find(text, kinds=("substance",))
+        found = res.glossary.find(text, kinds=("substance", "treatment", "procedure"))
         if found:
             entry = found[0].entry
             break
@@ -218,7 +218,9 @@ def _routes(trial: Trial, res: Resources) -> list[Entry]:
         for m in res.glossary.find(text[:2000], kinds=("route",)):
             if all(m.entry.plain != r.plain for r in routes):
                 routes.append(m.entry)
-    return routes[:2]
+    broad = {b.lower() for b in res.templates.raw("reading.broad_routes")}
+    specific = [r for r in routes if r.term.lower() not in broad]
+    return (specific or routes)[:2]
 
 
 # --- people ------------------------------------------------------------------------------
@@ -276,7 +278,7 @@ def _measures(trial: Trial, res: Resources) -> tuple[list[str], str | None]:
             if m.entry.plain not in found:
                 found.append(m.entry.plain)
     if not found and primary:
-        text = _PARENS.sub("", normalize(primary[0].measure)).split(":")[0].split(";")[0].strip(" .")
+        text = drop_brackets(normalize(primary[0].measure)).split(":")[0].split(";")[0].strip(" .")
         text = res.glossary.replace(text)
         if 1 <= word_count(text) <= 8 and not any(c.isdigit() for c in text):
             found.append(text[:1].lower() + text[1:] if not text[:2].isupper() else text)

@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .glossary import Glossary, load_glossary
-from .grounding import Lexicon, known_vocabulary, load_lexicon
+from .grounding import ClaimReader, Lexicon, known_vocabulary, load_lexicon
 from .labels import all_texts as label_texts
 from .templates import Templates, load_templates
 
@@ -28,6 +28,11 @@ class Resources:
         labels = " ".join(label_texts())
         plain = " ".join(f"{e.plain} {e.explain} {e.risk}" for e in self.glossary.entries)
         return known_vocabulary([self.templates.all_text(), labels, plain]) | self.lexicon.common_words
+
+    @cached_property
+    def claim_reader(self) -> ClaimReader:
+        """Finds facts in sentences (cached: template sentences repeat across trials)."""
+        return ClaimReader(self.lexicon, self.known_words)
 
 
 _CACHE: dict[tuple[str, str | None, float], Resources] = {}

@@ -9,9 +9,11 @@ that is still long or hard. Nothing is added that the record does not say.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from .readability import grade
 from .resources import Resources
+from .templates import Templates
 from .text import capitalize_first, ensure_period, normalize, word_count
 
 _BRACKETS = re.compile(r"\s*[(\[][^()\[\]]{0,200}[)\]]")
@@ -20,19 +22,24 @@ _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:])")
 MAX_SENTENCE_WORDS = 20
 MAX_SENTENCE_GRADE = 10.0
 MAX_ITEM_WORDS = 16
+#: Glossary kinds whose plain words can stand in for the term inside a sentence of the record
+#: (measures and routes describe a study, not a thing a sentence can name).
+PLAIN_KINDS = ("condition", "term", "substance", "treatment", "procedure", "lab")
 
 
-def _drop_brackets(text: str) -> str:
+def drop_brackets(text: str) -> str:
+    """Remove asides in brackets, keeping the words on either side apart."""
     previous = None
     while previous != text:
-        previous, text = text, _BRACKETS.sub("", text)
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", text).strip()
+        previous = text
+        text = _BRACKETS.sub(lambda m: " " if text[m.end():m.end() + 1].isalnum() else "", text)
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", re.sub(r"\s{2,}", " ", text)).strip()
 
 
 def simplify_sentence(sentence: str, res: Resources) -> str | None:
     """A plainer version of one sentence of the record, or None if it stays hard."""
-    text = _drop_brackets(normalize(sentence))
-    text = res.glossary.replace(text).strip(" ;,")
+    text = drop_brackets(normalize(sentence))
+    text = res.glossary.replace(text, kinds=PLAIN_KINDS).strip(" ;,")
     if not text or word_count(text) > MAX_SENTENCE_WORDS or word_count(text) < 4:
         return None
     if ":" in text or text.count(",") > 3:
@@ -43,22 +50,24 @@ def simplify_sentence(sentence: str, res: Resources) -> str | None:
     return text
 
 
+@cache
+def _item_rules(templates: Templates) -> tuple[re.Pattern[str], tuple[str, ...], re.Pattern[str]]:
+    reading = templates.raw("reading")
+    skip = re.compile("|".join(re.escape(w) for w in reading["skip_when"]), re.IGNORECASE)
+    prefixes = "|".join(re.escape(p) for p in sorted(reading["strip_prefixes"], key=len, reverse=True))
+    return skip, tuple(reading["heading_endings"]), re.compile(rf"^(?:{prefixes})\s+", re.IGNORECASE)
+
+
 def simplify_item(text: str, res: Resources) -> str | None:
     """A criterion as a short plain line ("Patients with severe active bleeding;" → "Severe active bleeding")."""
-    reading = res.templates.raw("reading")
+    skip, endings, prefix = _item_rules(res.templates)
     line = normalize(text)
-    lowered = line.lower()
-    if any(word in lowered for word in reading["skip_when"]):
+    if skip.search(line) or line.endswith(endings):
         return None
-    if line.rstrip().endswith(tuple(reading["heading_endings"])):
-        return None
-    line = _drop_brackets(line)
+    line = drop_brackets(line)
     line = re.split(r"[;。]", line)[0].strip(" .,:")
-    for prefix in sorted(reading["strip_prefixes"], key=len, reverse=True):
-        if line.lower().startswith(prefix + " "):
-            line = line[len(prefix) + 1:].strip()
-            break
-    line = res.glossary.replace(line).strip(" .,:")
+    line = prefix.sub("", line, count=1).strip()
+    line = res.glossary.replace(line, kinds=PLAIN_KINDS).strip(" .,:")
     if not line or word_count(line) > MAX_ITEM_WORDS or word_count(line) < 1:
         return None
     return capitalize_first(line)

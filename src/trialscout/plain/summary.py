@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..trial import Trial
-from .reading import Reading
+from .reading import Reading, is_code
 from .resources import Resources
 from .simplify import simplify_sentence
 from .text import capitalize_first, join_words, normalize, split_sentences, word_count
@@ -56,7 +56,7 @@ def _headline_treatments(r: Reading, res: Resources) -> list[str]:
     tested = r.tested or r.all_treatments
     first = tested[0]
     names: list[str] = []
-    if first.entry is not None and first.name != first.entry.plain and word_count(first.name) <= 2:
+    if first.entry is not None and first.name != first.entry.plain and is_code(first.name):
         names.append(f"{first.entry.plain} ({first.name})")
     if len(tested) == 2 and word_count(tested[0].name) + word_count(tested[1].name) <= 5:
         names.append(join_words([tested[0].name, tested[1].name], res.templates("words.and")))
@@ -97,7 +97,7 @@ def _treatment_phrases(r: Reading, res: Resources) -> list[str]:
         one = tested[0]
         out = []
         if one.type:
-            out.append(f"{one.full}, {t(f'kind.{one.type}')}")
+            out.append(f"{one.full}, {t(f'kind.{one.type}')},")
         out += [one.full, one.name]
         if one.entry is not None:
             out.append(one.entry.plain)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 #: A word: letters/digits, joined by inner hyphens or apostrophes ("acute-on-chronic", "Crohn's").
 WORD = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -25,10 +26,14 @@ def unescape(text: str) -> str:
     return _MD_ESCAPE.sub(r"\1", text)
 
 
+def normalize_chars(text: str) -> str:
+    """One spelling for the characters that vary between sources (no change to spacing)."""
+    return unescape(text).replace("µ", "μ").replace("\u00a0", " ").replace("，", ", ").replace("İ", "I")
+
+
 def normalize(text: str) -> str:
-    """One spelling for the characters that vary between sources; single spaces."""
-    text = unescape(text).replace("µ", "μ").replace("\u00a0", " ").replace("，", ", ")
-    return _SPACES.sub(" ", text).strip()
+    """:func:`normalize_chars`, then single spaces."""
+    return _SPACES.sub(" ", normalize_chars(text)).strip()
 
 
 def words(text: str) -> list[str]:
@@ -77,7 +82,8 @@ def split_sentences(text: str) -> list[str]:
     return [p.strip() for p in out if p.strip()]
 
 
-def word_forms(word: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def word_forms(word: str) -> frozenset[str]:
     """A word and the forms it may take in the record: singular, British/American spelling."""
     w = word.lower().replace("’", "'")
     forms = {w}
@@ -95,7 +101,7 @@ def word_forms(word: str) -> set[str]:
                 forms.add(f.replace(old, new))
             if new in f:
                 forms.add(f.replace(new, old))
-    return forms
+    return frozenset(forms)
 
 
 def capitalize_first(text: str) -> str:

@@ -43,12 +43,19 @@ class SourceRecord:
 
 
 def iter_paths(paths: Iterable[Path | str]) -> Iterator[SourceRecord]:
-    """Yield every record under ``paths`` (files, zips and folders, in a stable order)."""
+    """Yield every record under ``paths`` (files, zips and folders, in a stable order).
+
+    A path named directly that is not registry data raises :class:`NotRegistryData`; a file
+    inside a folder that is not registry data is yielded as an error record and skipped.
+    """
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for child in _walk(path):
-                yield from iter_file(child)
+                try:
+                    yield from iter_file(child)
+                except NotRegistryData as exc:  # a stray file in a folder is reported, not fatal
+                    yield SourceRecord(exc.source, error=f"not registry data ({exc.reason})")
         elif path.is_file():
             yield from iter_file(path)
         else:

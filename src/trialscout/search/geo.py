@@ -172,9 +172,10 @@ class Gazetteer:
         coordinates = _COORDINATES.match(text)
         if coordinates:
             return _coordinates_place(float(coordinates.group(1)), float(coordinates.group(2)))
-        parts = [p.strip() for p in text.split(",") if p.strip()]
-        if len(parts) == 1 and (whole := self.country(parts[0])):
+        whole = self.country(text)
+        if whole is not None:
             return whole
+        parts = [p.strip() for p in text.split(",") if p.strip()]
         for name, qualifiers in _readings(parts):
             place = self._city_place(name, qualifiers)
             if place is not None:
@@ -260,7 +261,10 @@ def _readings(parts: list[str]) -> list[tuple[str, list[str]]]:
 def _coordinates_place(lat: float, lon: float) -> Place:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise InvalidQuery("near", f"{lat}, {lon} are not coordinates: latitude is -90 to 90, longitude -180 to 180.")
-    return Place(f"{lat:.4f}, {lon:.4f}".replace(".0000", ""), lat, lon)
+    def words(value: float) -> str:
+        return f"{value:.5f}".rstrip("0").rstrip(".")
+
+    return Place(f"{words(lat)}, {words(lon)}", lat, lon)
 
 
 @cache

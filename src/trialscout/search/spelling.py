@@ -31,12 +31,18 @@ class EmptyLexicon:
 
 
 class Speller:
-    def __init__(self, lexicon: Lexicon, vocabulary_words: Iterable[str]) -> None:
-        self.lexicon = lexicon
+    def __init__(self, vocabulary_words: Iterable[str], lexicon: Lexicon | None = None) -> None:
+        self.lexicon: Lexicon = lexicon or EmptyLexicon()
         self.vocabulary_words = frozenset(vocabulary_words)
         self._by_initial: dict[str, list[str]] = {}
-        for word in self.vocabulary_words:
+        for word in sorted(self.vocabulary_words):
             self._by_initial.setdefault(word[:1], []).append(word)
+
+    def using(self, lexicon: Lexicon) -> "Speller":
+        """The same speller over another lexicon (the index as it is now)."""
+        bound = Speller.__new__(Speller)
+        bound.lexicon, bound.vocabulary_words, bound._by_initial = lexicon, self.vocabulary_words, self._by_initial
+        return bound
 
     def known(self, word: str) -> bool:
         return word in self.vocabulary_words or self.lexicon.frequency(word) > 0

@@ -8,7 +8,7 @@ newer version supersedes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -104,12 +104,18 @@ def create_store_engine(url: str) -> sa.Engine:
     return engine
 
 
+#: Called inside each upsert's transaction, after its rows are written: ``hook(conn, result, now)``
+#: (``result`` is that batch's). What a hook writes commits or rolls back with the batch.
+WriteHook = Callable[[sa.Connection, "UpsertResult", datetime], None]
+
+
 class TrialStore:
     """Trials and their versions in one database."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_store_engine(url)
+        self.write_hooks: list[WriteHook] = []
         try:
             upgrade(self.engine)
         except sa.exc.OperationalError as exc:
@@ -137,6 +143,8 @@ class TrialStore:
             for record in records:
                 self._merge(record, held, pending, result)
             self._write(conn, pending, held, now)
+            for hook in self.write_hooks:
+                hook(conn, result, now)
         return result
 
     @staticmethod

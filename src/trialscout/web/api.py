@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
+from ..search import SearchRequest
 from .deps import get_store, stored_trial
+from .search_pages import api_error, search_or_error, search_service
 from .view import trial_json
 
 router = APIRouter(prefix="/api/v1", tags=["trials"])
@@ -26,12 +29,38 @@ def get_history(request: Request, nct_id: str) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/trials", summary="Trials, most recently changed first")
-def list_trials(
+@router.get("/trials", summary="Search trials (no words: every open trial, most recently updated first)",
+            responses={422: {"description": "A parameter cannot be used; the detail says which and why "
+                                            "(an unknown place comes with close names it does know)"}})
+def search_trials(
     request: Request,
-    page: int = Query(1, ge=1, le=100_000),
+    q: str = Query("", max_length=1000, description="Words, as a person would say them: conditions, treatments, "
+                   "a place (\"liver failure stem cells near Guangzhou\"). Synonyms, abbreviations and "
+                   "misspellings are understood."),
+    near: str | None = Query(None, max_length=200, description="A place: \"Guangzhou\", \"Springfield, IL\", "
+                             "\"Paris, France\", or \"lat, lon\"."),
+    within: str | None = Query(None, max_length=40, description="Distance from `near`: 50km, 30mi (default 100km)."),
+    age: float | None = Query(None, ge=0, le=125, description="The person's age in years."),
+    sex: str | None = Query(None, description="female or male: trials open to that sex."),
+    status: list[str] = Query(["open"], description="open (default: recruiting, not yet recruiting, by "
+                              "invitation, or not stated), any, or registry statuses such as completed."),
+    phase: list[str] = Query([], description="early1, 1, 2, 3, 4, na (repeat or comma-separate)."),
+    study_type: list[str] = Query([], description="interventional, observational, expanded_access."),
+    country: list[str] = Query([], description="A country with a site (name or ISO code)."),
+    condition: list[str] = Query([], description="A condition facet value, exactly as returned."),
+    intervention_type: list[str] = Query([], description="drug, biological, device, procedure, …"),
+    healthy_volunteers: bool | None = Query(None, description="true: only trials taking healthy volunteers."),
+    first_posted_from: date | None = Query(None), first_posted_to: date | None = Query(None),
+    updated_from: date | None = Query(None), updated_to: date | None = Query(None),
+    page: int = Query(1, ge=1, le=500),
     per_page: int = Query(20, ge=1, le=100),
-) -> dict[str, Any]:
-    store = get_store(request)
-    rows = store.summaries(limit=per_page, offset=(page - 1) * per_page)
-    return {"total": store.count(), "page": page, "per_page": per_page, "trials": rows}
+) -> Any:
+    search = SearchRequest(
+        q=q, near=near, within=within, age=age, sex=sex, status=tuple(status) or ("open",), phase=tuple(phase),
+        study_type=tuple(study_type), country=tuple(country), condition=tuple(condition),
+        intervention_type=tuple(intervention_type), healthy_volunteers=healthy_volunteers,
+        first_posted_from=first_posted_from, first_posted_to=first_posted_to, updated_from=updated_from,
+        updated_to=updated_to, page=page, per_page=per_page,
+    )
+    results, error = search_or_error(search_service(request), search)
+    return api_error(error) if error else results.to_dict()

@@ -13,7 +13,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..config import Settings, load_settings
 from ..services import load_demo_if_empty, open_store
-from . import api, pages
+from ..alerts import Alerts
+from . import alerts_pages, api, pages, search_pages
+from .csrf import CSRFMiddleware
 
 HERE = Path(__file__).parent
 
@@ -35,10 +37,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    search_pages.attach_search(app, settings, store)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(search_pages.router)
+    alerts = Alerts(store, settings)
+    alerts_pages.install(app, alerts)
+    app.add_middleware(CSRFMiddleware, secret=alerts.secret, refuse=_refusal,
+                       secure_cookie=settings.public_url.startswith("https://"),
+                       one_click_prefixes=("/alerts/unsubscribe/", "/alerts/stop/"))
     _errors(app)
     return app
+
+
+def _refusal(request: Request, status: int, message: str) -> HTMLResponse:
+    """The page for a form post the CSRF check refused."""
+    return request.app.state.templates.TemplateResponse(
+        request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
 def _wants_json(request: Request) -> bool:

@@ -110,7 +110,11 @@ def _lab(item: Any, source: str = "form") -> LabFact:
 def apply_answers(profile: Profile) -> Profile:
     """Turn answers keyed by question id into facts (``lab:bilirubin`` -> a LabFact, ...)."""
     update: dict[str, Any] = {}
-    conditions, labs, meds, procs = list(profile.conditions), list(profile.labs), list(profile.medications), list(profile.procedures)
+    def own(facts: list[Any]) -> list[Any]:  # facts from earlier answers are rebuilt, so this is idempotent
+        return [f for f in facts if f.evidence is None or f.evidence.source != "answer"]
+
+    conditions, labs, meds, procs = own(profile.conditions), own(profile.labs), own(profile.medications), own(profile.procedures)
+    family = own(profile.family_history)
     scores = dict(profile.scores)
     for qid, value in profile.answers.items():
         if value is None:
@@ -119,6 +123,9 @@ def apply_answers(profile: Profile) -> Profile:
         ev = Evidence(source="answer", text=f"your answer to '{qid}': {value}")
         if qid == "age":
             update["age"] = _number(value, "age")
+        elif qid in {"height", "weight"}:
+            unit = "cm" if qid == "height" else "kg"
+            update[f"{qid}_{unit}"] = _measure(value, unit, qid)
         elif qid == "sex":
             update["sex"] = _sex(value)
         elif qid in {"pregnant", "lactating"}:
@@ -128,19 +135,27 @@ def apply_answers(profile: Profile) -> Profile:
             labs.append(_lab({"analyte": key, **entry}, "answer"))
         elif kind == "score":
             scores[key] = value.strip() if isinstance(value, str) and not _is_number(value) else _number(value, qid)
-        elif kind in {"condition", "medication", "procedure"}:
+        elif kind in {"condition", "history", "family", "medication", "procedure"}:
             present = _bool(value, qid)
             if present is None:
                 continue
-            concept = key if key in vocabulary(kind).concepts else None
-            name = vocabulary(kind).label(concept) or key.replace("-", " ").replace("_", " ")
+            vocab_kind = "condition" if kind in {"history", "family"} else kind
+            concept = key if key in vocabulary(vocab_kind).concepts else None
+            name = vocabulary(vocab_kind).label(concept) or key.replace("-", " ").replace("_", " ")
             if kind == "condition":
                 conditions.append(ConditionFact(name=name, concept=concept, present=present, evidence=ev))
+            elif kind == "history":
+                conditions.append(ConditionFact(name=name, concept=concept, present=present, status="history",
+                                                evidence=ev))
+            elif kind == "family":
+                family.append(ConditionFact(name=name, concept=concept, present=present, relation="family",
+                                            evidence=ev))
             elif kind == "medication":
                 meds.append(MedicationFact(name=name, concept=concept, present=present, active=present, evidence=ev))
             else:
                 procs.append(ProcedureFact(name=name, concept=concept, present=present, evidence=ev))
-    update.update(conditions=conditions, labs=labs, medications=meds, procedures=procs, scores=scores)
+    update.update(conditions=conditions, labs=labs, medications=meds, procedures=procs, scores=scores,
+                  family_history=family)
     return profile.model_copy(update=update)
 
 

@@ -14,9 +14,9 @@ from datetime import date
 from typing import Any
 
 from ..errors import ProfileError
-from ..measures import find_lab_values, score_id, score_regex
+from ..measures import find_lab_values, score_id, score_index
 from ..nlp import Mention, context_for_spans, mentions_many
-from ..ruleset import cue_regex
+from ..ruleset import cue_matcher
 from ..text import normalize, parse_number
 from .models import (
     ConditionFact, Evidence, LabFact, MedicationFact, ProcedureFact, Profile, ProfileFlag, check_consistency,
@@ -92,7 +92,7 @@ def _fact_from_mention(m: Mention, sentence: str, state: dict[str, Any]) -> None
 
 def _pregnancy(sentence: str, state: dict[str, Any]) -> None:
     for cue, key in (("pregnancy", "pregnant"), ("lactation", "lactating")):
-        spans = [(m.start(), m.end(), "condition", None) for m in cue_regex(cue).finditer(sentence)]
+        spans = [(m.start(), m.end(), "condition", None) for m in cue_matcher(cue).finditer(sentence)]
         if not spans:
             continue
         ments = context_for_spans(sentence, spans[:1])
@@ -102,7 +102,7 @@ def _pregnancy(sentence: str, state: dict[str, Any]) -> None:
 
 
 def _scores(sentence: str, state: dict[str, Any]) -> None:
-    for m in score_regex().finditer(sentence):
+    for m in score_index().finditer(sentence):
         sid = score_id(m.group(0))
         tail = re.match(r"\s*(?:score|class|grade|of|is|was|:|=)*\s*(\d{1,3}(?:\.\d+)?)\b(?!\s*(?:%|mg|mmol|/))",
                         sentence[m.end():m.end() + 30], re.I)
@@ -113,11 +113,11 @@ def _scores(sentence: str, state: dict[str, Any]) -> None:
 
 def _affirmed(sentence: str, cue: str) -> bool | None:
     """True when the sentence states consent/compliance, False when it denies it, None when silent."""
-    m = cue_regex(cue).search(sentence)
+    m = cue_matcher(cue).search(sentence)
     if not m:
         return None
     before = sentence[max(0, m.start() - 40):m.start()]
-    return not cue_regex("negative").search(before)
+    return not cue_matcher("negative").search(before)
 
 
 def profile_from_note(text: str, today: date | None = None) -> Profile:

@@ -1,0 +1,352 @@
+"""Check one constraint against a profile: three-valued, with a plain reason and evidence.
+
+``Outcome.holds`` is True (the constraint's statement is true of the person),
+False, ``None`` (not enough information) or ``"na"`` (it does not concern the
+person, e.g. pregnancy for a man, or an item the study team settles).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal, Union
+
+from .constraints import (
+    AgeConstraint, ComplianceItem, ConditionConstraint, ConsentItem, Constraint, LabConstraint,
+    MedicationConstraint, NeedsReview, PregnancyConstraint, ProcedureConstraint, ScoreConstraint, SexConstraint,
+    TimeWindow,
+)
+from .errors import UnitError
+from .labs import analytes, convert, format_value, normalize_unit, unit_info
+from .nlp import context_for_spans
+from .profile.models import ConditionFact, Evidence, MedicationFact, ProcedureFact, Profile
+from .questions import entity_key, question_ids
+from .ruleset import fold, vocabulary
+from .scores import score_value
+from .measures import score_spec
+
+Holds = Union[bool, None, Literal["na"]]
+
+
+@dataclass
+class Outcome:
+    """Result of one constraint check."""
+
+    holds: Holds
+    reason: str
+    evidence: list[Evidence] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+
+
+def _unknown(reason: str, c: Constraint, index: int | None = None) -> Outcome:
+    return Outcome(None, reason, [], question_ids(c, index))
+
+
+def check(c: Constraint, profile: Profile, today: date, index: int | None = None) -> Outcome:
+    """Dispatch to the check for the constraint's type."""
+    if isinstance(c, AgeConstraint):
+        return _age(c, profile, today)
+    if isinstance(c, SexConstraint):
+        if c.sex == "any":
+            return Outcome(True, "Both women and men can take part.")
+        if profile.sex is None:
+            return _unknown("Your sex is not known.", c)
+        ev = [profile.evidence["sex"]] if "sex" in profile.evidence else []
+        return Outcome(profile.sex == c.sex, f"The criterion is about {c.sex}s; you are {profile.sex}.", ev)
+    if isinstance(c, LabConstraint):
+        return _lab_any(c, profile)
+    if isinstance(c, ScoreConstraint):
+        return _score(c, profile, today)
+    if isinstance(c, PregnancyConstraint):
+        return _pregnancy(c, profile)
+    if isinstance(c, (ConditionConstraint, MedicationConstraint, ProcedureConstraint)):
+        return _entity(c, profile, today)
+    if isinstance(c, ConsentItem):
+        return _agreement(c, profile, "consent", "Agreeing to take part is done with the study team; "
+                                                 "it does not depend on your health.")
+    if isinstance(c, ComplianceItem):
+        key = {"compliance": "compliance", "other_trial": "other_trial", "judgement": "judgement",
+               "practical": "practical"}[c.topic]
+        text = {"compliance": "This is about taking part in the study (visits, rules); the study team goes "
+                              "through it with you.",
+                "practical": "This is a practical point (such as language, where you live or birth control); "
+                             "the study team goes through it with you.",
+                "other_trial": "The study team will ask whether you take part in another study.",
+                "judgement": "This is the study doctors' judgement; they decide it with you."}[c.topic]
+        return _agreement(c, profile, key, text)
+    if isinstance(c, NeedsReview):
+        answer = profile.answers.get(f"criterion:{index}") if index is not None else None
+        if isinstance(answer, bool):
+            return Outcome(answer, "You answered this criterion yourself.",
+                           [Evidence(source="answer", text=f"your answer: {'yes' if answer else 'no'}")])
+        return _unknown("We could not read this criterion automatically; the study team will check it.", c, index)
+    return Outcome(None, "This kind of criterion is not checked yet.")
+
+
+def _agreement(c: ConsentItem | ComplianceItem, profile: Profile, key: str, na_reason: str) -> Outcome:
+    applies_to = getattr(c, "applies_to", None)
+    if applies_to and profile.sex and profile.sex != applies_to:
+        return Outcome("na", f"This is a rule for {applies_to}s, so it does not apply to you.")
+    answer = profile.answers.get(key)
+    if isinstance(answer, bool):
+        ev = [Evidence(source=profile.source or "answer", text=f"{key}: {'yes' if answer else 'no'}")]
+        holds = answer if c.positive else not answer
+        return Outcome(holds, f"You {'agreed' if answer else 'did not agree'} ({key}).", ev)
+    return Outcome("na", na_reason)
+
+
+def _age(c: AgeConstraint, profile: Profile, today: date) -> Outcome:
+    age = profile.age_on(today)
+    if age is None and profile.answers.get("age") is not None:
+        age = float(profile.answers["age"])
+    if age is None:
+        return _unknown("Your age is not known.", c)
+    ev = [profile.evidence["age"]] if "age" in profile.evidence else [Evidence(source=profile.source or "form",
+                                                                              text=f"age {age:.0f}")]
+    limit = c.describe("years")
+    return Outcome(c.holds(age), f"You are {int(age)}; the criterion asks for age {limit}.", ev)
+
+
+# ------------------------------------------------------------------ labs
+
+def _lab_any(c: LabConstraint, profile: Profile) -> Outcome:
+    outcomes = [_lab(c, profile)] + [_lab(alt, profile) for alt in c.alternatives]
+    if any(o.holds is True for o in outcomes):
+        best = next(o for o in outcomes if o.holds is True)
+        return Outcome(True, best.reason, best.evidence)
+    if all(o.holds is False for o in outcomes):
+        return Outcome(False, " ".join(o.reason for o in outcomes), [e for o in outcomes for e in o.evidence])
+    return Outcome(None, " ".join(o.reason for o in outcomes), [e for o in outcomes for e in o.evidence],
+                   list(dict.fromkeys(q for o in outcomes for q in o.questions)))
+
+
+def _measured(profile: Profile, analyte: str):  # type: ignore[no-untyped-def]
+    facts = profile.latest_labs(analyte)
+    if not facts and analyte in {"weight", "height"}:
+        value = profile.weight_kg if analyte == "weight" else profile.height_cm
+        if value is not None:
+            from .profile.models import LabFact
+
+            unit = "kg" if analyte == "weight" else "cm"
+            facts = [LabFact(analyte=analyte, value=value, unit=unit, name=analyte,
+                             evidence=Evidence(source=profile.source or "form", text=f"{analyte} {value:g} {unit}"))]
+    return facts
+
+
+def _lab(c: LabConstraint, profile: Profile) -> Outcome:
+    label = analytes()[c.analyte].label
+    facts = _measured(profile, c.analyte)
+    qs = question_ids(c.model_copy(update={"alternatives": []}))
+    if not facts:
+        return Outcome(None, f"Your {label} is not known.", [], qs)
+    latest = facts[0]
+    ev = [latest.evidence] if latest.evidence else []
+    if c.change:
+        return _lab_change(c, facts, label, qs)
+    if c.unit == "x ULN":
+        if not latest.reference_high:
+            return Outcome(None, f"The limit is {c.describe()} × the upper limit of normal, and your lab report's "
+                                 f"normal range for {label} is not known.", ev, qs)
+        ratio = latest.value / latest.reference_high
+        return Outcome(c.holds(ratio), f"Your {label} is {ratio:.2g} × the upper limit of normal; the limit is "
+                                       f"{c.describe()} × normal.", ev)
+    if c.unit is None:
+        return Outcome(None, f"The criterion gives no unit for {label}, so it cannot be compared safely.", ev, qs)
+    if latest.unit is None and unit_info(c.unit) and unit_info(c.unit).kind not in {"ratio"}:  # type: ignore[union-attr]
+        return Outcome(None, f"Your {label} value has no unit.", ev, qs)
+    try:
+        value = convert(latest.value, latest.unit or "1", c.unit, c.analyte)
+    except UnitError:
+        return Outcome(None, f"Your {label} is in '{latest.unit}', which cannot be converted to {c.unit}; "
+                             "give it in a unit from your lab report.", ev, qs)
+    own_unit = normalize_unit(latest.unit) or latest.unit
+    shown = format_value(latest.value, own_unit)
+    converted = f" ({format_value(value, c.unit)})" if own_unit != normalize_unit(c.unit) else ""
+    holds = c.holds(value)
+    return Outcome(holds, f"Your {label} is {shown}{converted}; the criterion asks for {c.describe(c.unit)}.", ev)
+
+
+def _lab_change(c: LabConstraint, facts, label: str, qs: list[str]) -> Outcome:  # type: ignore[no-untyped-def]
+    dated = [f for f in facts if f.date is not None]
+    if len(dated) < 2 or c.unit is None:
+        return Outcome(None, f"Whether your {label} changed by {c.describe(c.unit)}{' per ' + c.per if c.per else ''} "
+                             "needs two dated results.", [], qs)
+    new, old = dated[0], dated[1]
+    try:
+        delta = convert(new.value, new.unit or "1", c.unit, c.analyte) - convert(old.value, old.unit or "1", c.unit, c.analyte)
+    except UnitError:
+        return Outcome(None, f"Your {label} results cannot be converted to {c.unit}.", [], qs)
+    days = max((new.date - old.date).days, 1)
+    per_days = {"day": 1, "week": 7, "month": 30.44, "year": 365.25}.get(c.per or "", days)
+    rate = delta / days * per_days
+    if c.change == "decrease":
+        rate = -rate
+    ev = [e for e in (new.evidence, old.evidence) if e]
+    return Outcome(c.holds(rate), f"Your {label} changed by {format_value(rate, c.unit)}"
+                                  f"{' per ' + c.per if c.per else ''}; the criterion asks for {c.describe(c.unit)}.", ev)
+
+
+# ------------------------------------------------------------------ scores
+
+def _score(c: ScoreConstraint, profile: Profile, today: date) -> Outcome:
+    label = score_spec(c.score)["label"]
+    value = score_value(profile, c.score, today)
+    if value is None:
+        return _unknown(f"Your {label} is not known.", c)
+    lo, hi = value.low, value.high
+    if c.comparator == "between":
+        upper = c.upper if c.upper is not None else c.value
+        holds: Holds = True if lo >= c.value and hi <= upper else (False if hi < c.value or lo > upper else None)
+    else:
+        a, b = c.holds(lo), c.holds(hi)
+        holds = a if a == b else None
+    ev_key = f"score:{c.score}"
+    ev = [profile.evidence[ev_key]] if ev_key in profile.evidence else [
+        Evidence(source="computed" if value.computed else (profile.source or "form"), text=value.how)]
+    return Outcome(holds, f"Your {value.how}; the criterion asks for {label} {c.describe()}.", ev)
+
+
+# ------------------------------------------------------------------ pregnancy
+
+def _pregnancy(c: PregnancyConstraint, profile: Profile) -> Outcome:
+    if profile.sex == "male":
+        return Outcome("na", "This is about pregnancy or breastfeeding, so it does not apply to you.")
+    values: list[bool | None] = []
+    ev: list[Evidence] = []
+    for state in c.states:
+        key = {"pregnant": "pregnant", "lactating": "lactating"}.get(state)
+        value = getattr(profile, key) if key else profile.answers.get(
+            "pregnancy_plan" if state == "planning" else "childbearing_potential")
+        values.append(value if isinstance(value, bool) else None)
+        if key and key in profile.evidence:
+            ev.append(profile.evidence[key])
+    has: bool | None = True if any(v is True for v in values) else (False if all(v is False for v in values) else None)
+    words = ", ".join(s.replace("_", " ") for s in c.states)
+    if has is None:
+        return Outcome(None, f"Not known whether this applies to you ({words}).", ev, question_ids(c))
+    holds = has if c.present else not has
+    return Outcome(holds, f"You said {'yes' if has else 'no'} to: {words}.", ev)
+
+
+# ------------------------------------------------------------------ conditions, medicines, procedures
+
+Fact = Union[ConditionFact, MedicationFact, ProcedureFact]
+
+
+def _fact_concept(kind: str, fact: Fact) -> str | None:
+    return fact.concept or vocabulary(kind).lookup(fact.name)
+
+
+def _term_match(term: str, name: str) -> bool:
+    a, b = fold(term), fold(name)
+    return a == b or bool(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", b)) or bool(re.search(rf"(?<!\w){re.escape(b)}(?!\w)", a))
+
+
+def _facts(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile) -> list[Fact]:
+    if isinstance(c, ConditionConstraint):
+        return list(profile.family_history if c.context == "family" else profile.conditions)
+    return list(profile.medications if isinstance(c, MedicationConstraint) else profile.procedures)
+
+
+def _hits(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile):  # type: ignore[no-untyped-def]
+    vocab = vocabulary(c.type)
+    present, absent = [], []
+    for fact in _facts(c, profile):
+        concept = _fact_concept(c.type, fact)
+        if c.concept and concept:
+            if fact.present and c.concept in vocab.ancestors(concept):
+                present.append(fact)
+            elif not fact.present and concept in vocab.ancestors(c.concept):
+                absent.append(fact)
+        elif _term_match(c.term, fact.name):
+            (present if fact.present else absent).append(fact)
+    return present, absent
+
+
+def _note_search(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile) -> tuple[bool | None, list[Evidence]]:
+    """Look for a plain-word term in the note's sentences (ConText decides negation)."""
+    pattern = re.compile(rf"(?<!\w){re.escape(fold(c.term))}(?!\w)", re.I)
+    for sentence in profile.sentences:
+        m = pattern.search(sentence)
+        if m:
+            found = context_for_spans(sentence, [(m.start(), m.end(), c.type, None)])
+            if found and not (found[0].hypothetical or found[0].uncertain):
+                if (c.type == "condition" and c.context == "family") != found[0].family:
+                    continue
+                return (not found[0].negated), [Evidence(source="note", text=m.group(0), sentence=sentence)]
+    return None, []
+
+
+def _date_of(fact: Fact) -> date | None:
+    if isinstance(fact, ConditionFact):
+        return fact.onset
+    if isinstance(fact, MedicationFact):
+        return fact.end or fact.start
+    return fact.date
+
+
+def _in_window(window: TimeWindow, fact: Fact, today: date) -> bool | None:
+    when = _date_of(fact)
+    cutoff = today - timedelta(days=window.days)
+    if window.kind == "within":
+        if isinstance(fact, MedicationFact) and fact.active:
+            return True
+        if when is None:
+            return None
+        return when >= cutoff
+    if when is None:
+        return None
+    if window.kind in {"duration_at_least", "before"}:
+        return when <= cutoff
+    return when >= cutoff
+
+
+def _now(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, fact: Fact) -> bool | None:
+    if isinstance(fact, ConditionFact):
+        if fact.status == "active":
+            return True
+        if fact.status == "resolved":
+            return False
+        concept = _fact_concept("condition", fact)
+        return True if concept and vocabulary("condition").concepts[concept].chronic else None
+    if isinstance(fact, MedicationFact):
+        return fact.active
+    return True
+
+
+def _entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile, today: date) -> Outcome:
+    label = vocabulary(c.type).label(c.concept) or c.term
+    if c.context == "hypothetical":
+        return _unknown(f"This is about a plan or need ({c.text or label}); the study team will ask you.", c)
+    present, absent = _hits(c, profile)
+    ev = [f.evidence for f in present + absent if f.evidence]
+    has: bool | None
+    if present and absent:
+        return Outcome(None, f"Your information about {label} is contradictory.", ev, question_ids(c))
+    if present:
+        ever = c.context in {"historical", "family"} or isinstance(c, ProcedureConstraint)
+        states = [True if ever else _now(c, f) for f in present]
+        if c.window is not None:
+            states = [s if s is False else (_in_window(c.window, f, today) if s else s) for s, f in zip(states, present)]
+        has = True if any(s is True for s in states) else (False if all(s is False for s in states) else None)
+    elif absent:
+        has = False
+    else:
+        has, ev = _note_search(c, profile) if c.concept is None and profile.sentences else (None, [])
+    if has is None:
+        what = f"{label} ({c.window.text})" if c.window else label
+        return Outcome(None, f"Not known whether you have {what}." if c.type == "condition"
+                       else f"Not known whether this applies to you: {what}.", ev, question_ids(c))
+    if has and not c.exact:
+        return Outcome(None, f"You have {label}, but the criterion is more specific ({c.text}); "
+                             "the study team will check.", ev, question_ids(c))
+    holds = has if c.present else not has
+    verb = {"condition": "have" if c.context != "family" else "have a family history of",
+            "medication": "take or took", "procedure": "had"}[c.type]
+    return Outcome(holds, f"You {'' if has else 'do not '}{verb} {label}"
+                          f"{' (' + c.window.text + ')' if c.window and has else ''}.".replace("do not take or took",
+                                                                                             "do not take"), ev)
+
+
+__all__ = ["Outcome", "check", "entity_key"]

@@ -1,0 +1,91 @@
+"""Evaluation harness: criterion-level accuracy on the TrialGPT expert annotations.
+
+``score_trialgpt(path)`` reads the (patient note, criterion) pairs, builds one
+profile per note with ``profile_from_note``, parses each criterion alone, runs
+``evaluate`` and maps our status to the annotators' labels:
+
+=========== ============== =================== =========================
+criterion   met            not met             unknown
+=========== ============== =================== =========================
+inclusion   included       not included        not enough information
+exclusion   excluded       not excluded        see below
+=========== ============== =================== =========================
+
+``not_applicable`` maps to "not applicable". For an unknown exclusion two
+figures are reported: *strict* ("not enough information") and *closed world*
+("not excluded": the annotators' convention that a condition a complete note
+does not mention is absent). The harness reads files; the engine it scores does not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .constraints import ParsedEligibility
+from .criteria import Criterion
+from .errors import ProfileError
+from .evaluate import evaluate
+from .parse import parse_criteria
+from .profile import Profile, profile_from_note
+
+_LABELS = {
+    ("inclusion", "met"): "included", ("inclusion", "not_met"): "not included",
+    ("inclusion", "unknown"): "not enough information", ("inclusion", "not_applicable"): "not applicable",
+    ("exclusion", "met"): "excluded", ("exclusion", "not_met"): "not excluded",
+    ("exclusion", "unknown"): "not enough information", ("exclusion", "not_applicable"): "not applicable",
+}
+
+
+def _majority(kind: str) -> str:
+    return "not enough information" if kind == "inclusion" else "not excluded"
+
+
+def score_trialgpt(path: str | Path, today: date = date(2024, 1, 1), verbose: bool = True) -> dict[str, Any]:
+    """Accuracy of our verdicts against the expert labels in ``path`` (TrialGPT criterion annotations JSON)."""
+    rows = json.loads(Path(path).read_text(encoding="utf-8"))
+    profiles: dict[str, Profile] = {}
+    for row in rows:
+        if row["patient_id"] not in profiles:
+            try:
+                profiles[row["patient_id"]] = profile_from_note(row["note"], today=today)
+            except ProfileError:
+                profiles[row["patient_id"]] = Profile()
+    criteria = [Criterion(kind=row["criterion_type"], text=row["criterion_text"] or "", index=0) for row in rows]
+    parsed = parse_criteria(criteria)
+    strict = closed = majority = 0
+    confusion: Counter[tuple[str, str]] = Counter()
+    for row, pc in zip(rows, parsed):
+        result = evaluate(ParsedEligibility(criteria=[pc]), profiles[row["patient_id"]], today=today)
+        status = result.criteria[0].status
+        kind, gold = row["criterion_type"], row["expert_eligibility"]
+        label = _LABELS[(kind, status)]
+        closed_label = "not excluded" if (kind, status) == ("exclusion", "unknown") else label
+        strict += label == gold
+        closed += closed_label == gold
+        majority += _majority(kind) == gold
+        confusion[(gold, closed_label)] += 1
+    n = len(rows)
+    report = {
+        "pairs": n,
+        "patients": len(profiles),
+        "accuracy_strict": strict / n if n else 0.0,
+        "accuracy_closed_world": closed / n if n else 0.0,
+        "majority_baseline": majority / n if n else 0.0,
+        "confusion_closed_world": {f"{g} -> {p}": c for (g, p), c in sorted(confusion.items())},
+    }
+    if verbose:
+        print(f"TrialGPT criterion annotations: {n} pairs, {len(profiles)} patients")
+        print(f"  accuracy (closed world, unknown exclusion = not excluded): {report['accuracy_closed_world']:.1%}")
+        print(f"  accuracy (strict, unknown = not enough information):       {report['accuracy_strict']:.1%}")
+        print(f"  majority-label baseline:                                    {report['majority_baseline']:.1%}")
+    return report
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    score_trialgpt(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/trialgpt_criterion_annotations/dev.json")

@@ -1,0 +1,158 @@
+"""Questions a person answers so their eligibility can be checked.
+
+``questions_for(parsed)`` lists only what a trial's parsed criteria need, each
+lab in the units a lab report prints. Answers come back keyed by
+``Question.id`` in ``Profile.answers`` (or ``profile_from_form(... "answers")``).
+
+Question ids: ``age``, ``sex``, ``height``, ``weight``, ``pregnant``,
+``lactating``, ``pregnancy_plan``, ``childbearing_potential``,
+``lab:<analyte>``, ``score:<score>``, ``condition:<concept>`` (now),
+``history:<concept>`` (ever), ``family:<concept>``, ``medication:<concept>``,
+``procedure:<concept>`` and ``criterion:<index>`` for a criterion the parser
+could not read. A concept not in the vocabulary uses a slug of its words.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .constraints import (
+    AgeConstraint, ConditionConstraint, Constraint, LabConstraint, MedicationConstraint, NeedsReview,
+    ParsedCriterion, ParsedEligibility, PregnancyConstraint, ProcedureConstraint, ScoreConstraint, SexConstraint,
+)
+from .labs import analytes
+from .measures import score_spec
+from .ruleset import vocabulary
+
+
+class Question(BaseModel):
+    """One question for the form: ``kind`` is number, yes_no, choice or lab (a value with a unit)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    text: str
+    kind: Literal["number", "yes_no", "choice", "lab"]
+    unit_options: list[str] = Field(default_factory=list)
+    choices: list[str] = Field(default_factory=list)
+    help: str | None = None
+    optional: bool = False
+
+
+def slug(text: str) -> str:
+    """A stable id fragment for free words: ``"Circulatory collapse"`` -> ``"circulatory-collapse"``."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "item"
+
+
+def _display_unit(unit: str) -> str:
+    return unit.replace("umol", "µmol").replace("uL", "µL") if unit != "1" else "(no unit)"
+
+
+def _lab_question(analyte: str) -> Question:
+    spec = analytes()[analyte]
+    return Question(id=f"lab:{analyte}", text=f"What is your most recent {spec.label}?", kind="lab",
+                    unit_options=[_display_unit(u) for u in spec.report_units],
+                    help="Copy the number and unit from your latest lab report.")
+
+
+_STATIC = {
+    "age": Question(id="age", text="How old are you?", kind="number", unit_options=["years"]),
+    "sex": Question(id="sex", text="What is your sex?", kind="choice", choices=["female", "male"]),
+    "height": Question(id="height", text="How tall are you?", kind="number", unit_options=["cm", "in"]),
+    "weight": Question(id="weight", text="How much do you weigh?", kind="number", unit_options=["kg", "lb"]),
+    "pregnant": Question(id="pregnant", text="Are you pregnant?", kind="yes_no"),
+    "lactating": Question(id="lactating", text="Are you breastfeeding?", kind="yes_no"),
+    "pregnancy_plan": Question(id="pregnancy_plan", text="Are you planning to become pregnant in the next year?",
+                               kind="yes_no"),
+    "childbearing_potential": Question(id="childbearing_potential", kind="yes_no",
+                                       text="Could you become pregnant (you have not gone through menopause "
+                                            "and have not had surgery that prevents pregnancy)?"),
+}
+
+
+def _score_questions(c: ScoreConstraint) -> list[Question]:
+    spec = score_spec(c.score)
+    inputs = spec.get("computed_from", [])
+    if c.score == "meld":
+        return [_lab_question(a) for a in inputs]
+    if c.score == "bmi":
+        return [_STATIC["height"], _STATIC["weight"]]
+    if spec.get("choices"):
+        return [Question(id=f"score:{c.score}", text=f"What is your {spec['label']}?", kind="choice",
+                         choices=list(spec["choices"]), help="Your doctor can tell you this.")]
+    if spec.get("classes"):
+        return [Question(id=f"score:{c.score}", text=f"What is your {spec['label']} (class)?", kind="choice",
+                         choices=sorted(spec["classes"]), help="Your doctor can tell you this.")]
+    unit = spec.get("unit", "1")
+    return [Question(id=f"score:{c.score}", text=f"What is your {spec['label']}?", kind="number",
+                     unit_options=[_display_unit(unit)] if unit != "1" else [], help="Your doctor can tell you this.")]
+
+
+def entity_key(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint) -> str:
+    """Concept id of an entity constraint, or a slug of its words."""
+    return c.concept or slug(c.term)
+
+
+def _entity_label(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint) -> str:
+    return vocabulary(c.type).label(c.concept) or c.term.lower()
+
+
+def question_ids(c: Constraint, criterion_index: int | None = None) -> list[str]:
+    """Ids of the questions that would settle constraint ``c``."""
+    return [q.id for q in questions_for_constraint(c, criterion_index)]
+
+
+def questions_for_constraint(c: Constraint, criterion_index: int | None = None) -> list[Question]:
+    """The questions that settle one constraint (empty for consent and study-team items)."""
+    if isinstance(c, AgeConstraint):
+        return [_STATIC["age"]]
+    if isinstance(c, SexConstraint):
+        return [] if c.sex == "any" else [_STATIC["sex"]]
+    if isinstance(c, LabConstraint):
+        out = [_STATIC[c.analyte]] if c.analyte in {"height", "weight"} else [_lab_question(c.analyte)]
+        return out + [q for alt in c.alternatives for q in questions_for_constraint(alt) if q not in out]
+    if isinstance(c, ScoreConstraint):
+        return _score_questions(c)
+    if isinstance(c, PregnancyConstraint):
+        keys = {"pregnant": "pregnant", "lactating": "lactating", "planning": "pregnancy_plan",
+                "childbearing_potential": "childbearing_potential"}
+        return [_STATIC["sex"]] + [_STATIC[keys[s]] for s in c.states]
+    if isinstance(c, ConditionConstraint):
+        label, key = _entity_label(c), entity_key(c)
+        if c.context == "family":
+            return [Question(id=f"family:{key}", text=f"Has a close blood relative had {label}?", kind="yes_no")]
+        if c.context == "historical":
+            return [Question(id=f"history:{key}", text=f"Have you ever had {label}?", kind="yes_no")]
+        return [Question(id=f"condition:{key}", text=f"Do you have {label}?", kind="yes_no")]
+    if isinstance(c, MedicationConstraint):
+        when = f" in the last {c.window.amount:g} {c.window.unit}s" if c.window and c.window.kind == "within" else ""
+        verb = "taken" if c.context == "historical" or when else "take"
+        text = f"Have you {verb} {_entity_label(c)}{when}?" if verb == "taken" else f"Do you take {_entity_label(c)}?"
+        return [Question(id=f"medication:{entity_key(c)}", text=text, kind="yes_no")]
+    if isinstance(c, ProcedureConstraint):
+        return [Question(id=f"procedure:{entity_key(c)}", text=f"Have you had {_entity_label(c)}?", kind="yes_no")]
+    if isinstance(c, NeedsReview) and criterion_index is not None and criterion_index >= 0:
+        return [Question(id=f"criterion:{criterion_index}", text=c.text, kind="yes_no", optional=True,
+                         help="We could not read this rule automatically. Answer if you know; "
+                              "the study team will check it with you.")]
+    return []
+
+
+def questions_for(parsed: ParsedEligibility | list[ParsedCriterion], include_review: bool = False) -> list[Question]:
+    """Every question a trial's criteria need, once each, in criterion order.
+
+    Items the parser could not read are added (as optional yes/no questions quoting
+    the criterion) only when ``include_review`` is True.
+    """
+    items = parsed.all() if isinstance(parsed, ParsedEligibility) else parsed
+    seen: dict[str, Question] = {}
+    for pc in items:
+        for c in pc.constraints:
+            if isinstance(c, NeedsReview) and not include_review:
+                continue
+            for q in questions_for_constraint(c, pc.criterion.index):
+                seen.setdefault(q.id, q)
+    return list(seen.values())

@@ -1,0 +1,138 @@
+"""Build the index query from what was understood, programmatically (user text never reaches a query parser).
+
+Every concept must match (a trial about liver failure *and* stem cells); within a concept any of its
+expansions may, in any text field, each field weighted (:data:`index.TEXT_FIELDS`). Filters are exact
+terms and ranges. A "near" search keeps trials with a site in the grid cells that cover its circle; the
+service then measures the exact distance to every site.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import tantivy
+from tantivy import FieldType, Occur, Query
+
+from .documents import CELL_LEVELS, cell_key
+from .index import TEXT_FIELDS
+from .query import Filters, QueryConcept, Understood
+from .text import typo_allowance
+
+#: Added to the score of trials a person can join, when the search allows any status.
+OPEN_BONUS = 1.5
+#: Added when words the person typed next to each other appear next to each other in a field.
+PHRASE_BONUS = 1.0
+PHRASE_SLOP = 1
+FIELD_TIE_BREAKER = 0.2
+EXPANSION_TIE_BREAKER = 0.1
+FUZZY_FIELDS = ("conditions", "title", "interventions", "keywords")
+MAX_COVER_CELLS = 300
+KM_PER_DEGREE_LAT = 110.5
+KM_PER_DEGREE_LON_EQUATOR = 111.32
+
+
+def _field_query(schema: tantivy.Schema, field: str, tokens: tuple[str, ...]) -> Query:
+    if len(tokens) == 1:
+        return Query.term_query(schema, field, tokens[0])
+    return Query.phrase_query(schema, field, list(tokens), slop=PHRASE_SLOP)
+
+
+def concept_query(schema: tantivy.Schema, concept: QueryConcept) -> Query:
+    """Any expansion of the concept in any text field. The best match counts, others a little, so a concept
+    with many ways of writing it does not outweigh one with few."""
+    options = []
+    for expansion in concept.expansions:
+        per_field = [Query.boost_query(_field_query(schema, field, expansion.tokens), weight * expansion.weight)
+                     for field, weight in TEXT_FIELDS.items()]
+        options.append(Query.disjunction_max_query(per_field, tie_breaker=FIELD_TIE_BREAKER))
+    for word in concept.fuzzy_words:
+        distance = min(2, typo_allowance(word))
+        for field in FUZZY_FIELDS:
+            fuzzy = Query.fuzzy_term_query(schema, field, concept.expansions[0].tokens[0], distance=distance)
+            options.append(Query.boost_query(fuzzy, 0.5 * TEXT_FIELDS[field]))
+    if len(options) == 1:
+        return options[0]
+    return Query.disjunction_max_query(options, tie_breaker=EXPANSION_TIE_BREAKER)
+
+
+def text_query(schema: tantivy.Schema, understood: Understood, require_all: bool = True) -> Query | None:
+    """All concepts (or, with ``require_all=False``, at least one), plus phrase bonuses; ``None`` for no text."""
+    if not understood.concepts:
+        return None
+    occur = Occur.Must if require_all else Occur.Should
+    clauses = [(occur, concept_query(schema, c)) for c in understood.concepts]
+    for phrase in understood.phrases:
+        bonus = [Query.boost_query(_field_query(schema, field, phrase), PHRASE_BONUS * weight)
+                 for field, weight in TEXT_FIELDS.items() if weight >= 1.0]
+        clauses.append((Occur.Should, Query.disjunction_max_query(bonus)))
+    return Query.boolean_query(clauses)
+
+
+def filter_queries(schema: tantivy.Schema, filters: Filters, with_status: bool = True) -> list[Query]:
+    """One query per filter set; a trial must match them all."""
+    found: list[Query] = []
+
+    def terms(field: str, values: Iterable[str]) -> None:
+        values = sorted(set(values))
+        if values:
+            found.append(Query.term_set_query(schema, field, values))
+
+    if with_status and filters.statuses is not None:
+        terms("status", filters.statuses)
+    terms("phase", filters.phases)
+    terms("study_type", filters.study_types)
+    if filters.sex:
+        terms("sex", {"ALL", filters.sex, "NOT_STATED"})
+    if filters.age is not None:
+        found.append(Query.range_query(schema, "min_age", FieldType.Float, None, filters.age))
+        found.append(Query.range_query(schema, "max_age", FieldType.Float, filters.age, None))
+    if filters.healthy:
+        terms("healthy", {filters.healthy})
+    terms("open_country" if filters.open_only and with_status else "country", filters.countries)
+    terms("condition", filters.conditions)
+    terms("intervention_type", filters.intervention_types)
+    for field, (start, end) in (("first_posted", filters.first_posted), ("last_updated", filters.updated)):
+        if start or end:
+            found.append(Query.range_query(schema, field, FieldType.Date, start, end))
+    return found
+
+
+def open_bonus(schema: tantivy.Schema, open_statuses: Iterable[str]) -> Query:
+    return Query.const_score_query(Query.term_set_query(schema, "status", sorted(open_statuses)), OPEN_BONUS)
+
+
+def covering_cells(lat: float, lon: float, radius_km: float) -> list[str] | None:
+    """Grid cells that together cover the circle, at the finest level where they are few; ``None`` when the
+    circle covers so much of the earth that filtering by cell would not help."""
+    dlat = radius_km / KM_PER_DEGREE_LAT * 1.01
+    low, high = lat - dlat, lat + dlat
+    if low <= -90 or high >= 90:
+        dlon = 180.0
+    else:
+        widest = math.cos(math.radians(max(abs(low), abs(high))))
+        dlon = min(180.0, radius_km / (KM_PER_DEGREE_LON_EQUATOR * max(widest, 1e-6)) * 1.01)
+    for level, size in enumerate(CELL_LEVELS):
+        rows = range(max(0, math.floor((max(low, -90) + 90) / size)), min(math.ceil(180 / size) - 1,
+                                                                          math.floor((min(high, 90) + 90) / size)) + 1)
+        columns_total = math.ceil(360 / size)
+        if dlon >= 180:
+            columns = range(columns_total)
+        else:
+            first, last = math.floor((lon - dlon + 180) / size), math.floor((lon + dlon + 180) / size)
+            columns = range(first, last + 1) if last - first + 1 < columns_total else range(columns_total)
+        if len(rows) * len(columns) <= MAX_COVER_CELLS:
+            keys = {f"{level}:{row}:{column % columns_total}" for row in rows for column in columns}
+            keys.add(cell_key(level, lat, lon))
+            return sorted(keys)
+    return None
+
+
+def combine(must: list[Query], should: list[Query] = ()) -> Query:  # type: ignore[assignment]
+    """All of ``must`` (everything when empty), scored also by ``should``."""
+    clauses = [(Occur.Must, q) for q in must] + [(Occur.Should, q) for q in should]
+    if not must:
+        clauses.insert(0, (Occur.Must, Query.all_query()))
+    if len(clauses) == 1:
+        return clauses[0][1]
+    return Query.boolean_query(clauses)

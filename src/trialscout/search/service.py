@@ -1,0 +1,281 @@
+"""Search the index the way a person asks: read the words, the place and the filters, match, rank, count.
+
+Ranking: BM25 over the weighted text fields (see :mod:`matching`); trials a person can join get a bonus
+when any status is allowed; with a place, each trial's score is multiplied by how near its nearest
+fitting site is (``1 + NEAR_WEIGHT × (1 − distance / radius)``) and ties go to the nearer trial. Results
+are ordered by score, then distance, then id, so pages never overlap or skip.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import tantivy
+
+from ..config import Settings
+from .documents import NOT_STATED, CardSite
+from .errors import InvalidQuery, SearchError, UnknownPlace
+from .facets import Facets, count, facet_values
+from .geo import Country, Gazetteer, Place, default_gazetteer, distance_km
+from .index import SearchIndex
+from .matching import combine, covering_cells, filter_queries, open_bonus, text_query
+from .query import (
+    MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, OPEN_GROUP, Distance, Filters, SearchRequest, Understood,
+    find_place, parse_distance, read_filters, understand,
+)
+from .results import SearchResults, SiteHit, TrialHit
+from .spelling import Speller
+from .vocabulary import Vocabulary, default_vocabulary
+
+NEAR_WEIGHT = 1.0
+OPEN_FACTOR = 1.25  # with a place and any status: open trials' scores are multiplied by this
+#: With a place, at most this many trials (the best text matches in the area) are measured one by one.
+MAX_NEAR_CANDIDATES = 5000
+
+
+class IndexLexicon:
+    """The words records use, read from the index's ``words`` field."""
+
+    def __init__(self, searcher: tantivy.Searcher) -> None:
+        self.searcher = searcher
+
+    def frequency(self, word: str) -> int:
+        return self.searcher.doc_freq("words", word)
+
+    def words_starting(self, prefix: str) -> Iterable[tuple[str, int]]:
+        return self.searcher.terms_with_prefix("words", prefix, limit=20_000)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    understood: Understood
+    filters: Filters
+    place: Place | None
+    radius: Distance | None
+    countries: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+class SearchService:
+    """Searches one index. Cheap to share: the web app keeps one for all requests."""
+
+    def __init__(self, index: SearchIndex, vocabulary: Vocabulary | None = None,
+                 gazetteer: Gazetteer | None = None) -> None:
+        self.index = index
+        self.vocabulary = vocabulary or default_vocabulary()
+        self._gazetteer = gazetteer
+        self.speller = Speller(self.vocabulary.words)
+
+    @classmethod
+    def open(cls, settings: Settings) -> "SearchService":
+        return cls(SearchIndex(settings.index_dir))
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        if self._gazetteer is None:
+            self._gazetteer = default_gazetteer()
+        return self._gazetteer
+
+    # --- the search ----------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Run ``request``; raises :class:`InvalidQuery` (or :class:`UnknownPlace`) for input it cannot use."""
+        started = time.perf_counter()
+        if not 1 <= request.page <= MAX_PAGE:
+            raise InvalidQuery("page", f"Page {request.page} is out of range: pages run from 1 to {MAX_PAGE}.")
+        if not 1 <= request.per_page <= MAX_PER_PAGE:
+            raise InvalidQuery("per_page", f"Show 1 to {MAX_PER_PAGE} results per page, not {request.per_page}.")
+        searcher = self.index.searcher()
+        plan = self._plan(request, searcher)
+        try:
+            results = self._near(searcher, request, plan) if plan.place else self._plain(searcher, request, plan)
+        except BaseException as exc:  # the engine's panics derive from BaseException
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise SearchError("the search engine failed on this query; please report it with the words you "
+                              "searched for") from None
+        return replace(results, elapsed_ms=(time.perf_counter() - started) * 1000)
+
+    def _plan(self, request: SearchRequest, searcher: tantivy.Searcher) -> _Plan:
+        if len(request.q) > MAX_QUERY_CHARS * 4:
+            raise InvalidQuery("q", f"The search text has {len(request.q):,} characters; keep it under "
+                                    f"{MAX_QUERY_CHARS:,}.")
+        filters = read_filters(request)
+        notes: list[str] = []
+        text, place_text, within, strict = request.q, request.near, request.within, True
+        if not (place_text and place_text.strip()):
+            mention = find_place(request.q)
+            if mention is not None:
+                text, place_text, strict = mention.rest, mention.place, mention.strict
+                within = within or mention.within
+        place: Place | None = None
+        countries = filters.countries
+        if place_text and place_text.strip():
+            try:
+                found = self.gazetteer.resolve(place_text)
+            except UnknownPlace:
+                if strict:
+                    raise
+                found, text = None, request.q
+            if isinstance(found, Country):
+                countries = tuple(dict.fromkeys(countries + (found.name,)))
+                notes.append(f"Showing trials with a site in {found.name}.")
+            elif found is not None:
+                place = found
+                if found.alternatives:
+                    notes.append(f"Searching near {found.label}. Did you mean another place? "
+                                 f"Try: {'; '.join(found.alternatives[:4])}.")
+        radius = parse_distance(within) if place else None
+        if request.within and not place:
+            parse_distance(request.within)  # still report a malformed distance
+        understood = understand(text, self.vocabulary, self.speller.using(IndexLexicon(searcher)))
+        if understood.age is not None and filters.age is None:
+            filters = replace(filters, age=understood.age)
+            notes.append(f"Showing trials that take people aged {understood.age:g}.")
+        if understood.phases and not filters.phases:
+            filters = replace(filters, phases=frozenset(understood.phases))
+        countries = tuple(self._country_name(c) for c in countries)
+        filters = replace(filters, countries=countries)
+        for typed, read_as in understood.corrections:
+            notes.append(f"Read \u201c{typed}\u201d as \u201c{read_as}\u201d.")
+        if understood.ignored:
+            notes.append(f"Left out: {', '.join(understood.ignored[:10])}.")
+        return _Plan(understood, filters, place, radius, countries, tuple(notes))
+
+    def _country_name(self, text: str) -> str:
+        found = self.gazetteer.country(text)
+        return found.name if found else text.strip()
+
+    def _plain(self, searcher: tantivy.Searcher, request: SearchRequest, plan: _Plan) -> SearchResults:
+        schema, filters = self.index.schema, plan.filters
+        relaxed = False
+        text = text_query(schema, plan.understood)
+        should = [open_bonus(schema, OPEN_GROUP)] if filters.statuses is None else []
+        query = combine(([text] if text else []) + filter_queries(schema, filters), should)
+        offset = (request.page - 1) * request.per_page
+        order = {} if text else {"order_by_field": "last_updated"}
+        found = searcher.search(query, request.per_page, count=True, offset=offset, **order)
+        if found.count == 0 and text and len(plan.understood.concepts) > 1:
+            relaxed = True
+            text = text_query(schema, plan.understood, require_all=False)
+            query = combine([text] + filter_queries(schema, filters), should)
+            found = searcher.search(query, request.per_page, count=True, offset=offset)
+        hits = []
+        for score, address in found.hits:
+            nct_id, card = self.index.card(searcher, address)
+            hits.append(_hit(nct_id, card, score, _first_fitting(card, filters)))
+        all_but_status = combine(([text] if text else []) + filter_queries(schema, filters, with_status=False))
+        facets = self._facets(searcher, query, all_but_status, filters)
+        return SearchResults(tuple(hits), found.count, request.page, request.per_page, facets, plan.understood,
+                             countries=plan.countries, notes=plan.notes + _relaxed_note(relaxed), relaxed=relaxed)
+
+    def _near(self, searcher: tantivy.Searcher, request: SearchRequest, plan: _Plan) -> SearchResults:
+        schema, filters, place, radius = self.index.schema, plan.filters, plan.place, plan.radius
+        assert place is not None and radius is not None
+        cells = covering_cells(place.lat, place.lon, radius.km)
+        area = [tantivy.Query.term_set_query(schema, "cell", cells)] if cells else []
+        relaxed, notes = False, list(plan.notes)
+        text = text_query(schema, plan.understood)
+        ranked, in_area, total_candidates = self._measure(searcher, text, filters, area, place, radius)
+        if not ranked and text and len(plan.understood.concepts) > 1:
+            relaxed = True
+            text = text_query(schema, plan.understood, require_all=False)
+            ranked, in_area, total_candidates = self._measure(searcher, text, filters, area, place, radius)
+        if total_candidates > MAX_NEAR_CANDIDATES:
+            notes.append(f"Many trials match in this area; these are ranked from the best "
+                         f"{MAX_NEAR_CANDIDATES:,} text matches. Add words or filters to narrow the search.")
+        ranked.sort(key=lambda r: (-r[0], r[1].distance_km, r[2]))
+        offset = (request.page - 1) * request.per_page
+        hits = [_hit(nct_id, card, score, site) for score, site, nct_id, card in ranked[offset:offset + request.per_page]]
+        passing_ids = [r[2] for r in ranked]
+        facets = self._facets(searcher, _ids_query(schema, passing_ids), _ids_query(schema, in_area), filters)
+        return SearchResults(tuple(hits), len(ranked), request.page, request.per_page, facets, plan.understood,
+                             place=place, radius=radius, countries=plan.countries,
+                             notes=tuple(notes) + _relaxed_note(relaxed), relaxed=relaxed)
+
+    def _measure(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters,
+                 area: list[tantivy.Query], place: Place, radius: Distance) -> tuple[list, list[str], int]:
+        """Trials with a fitting site inside the circle, scored; and all trials with any site inside it."""
+        query = combine(([text] if text else []) + filter_queries(self.index.schema, filters, with_status=False) + area)
+        found = searcher.search(query, MAX_NEAR_CANDIDATES, count=True)
+        ranked, in_area = [], []
+        for score, address in found.hits:
+            nct_id, card = self.index.card(searcher, address)
+            nearest_any, nearest_fit = _nearest(card, filters, place, radius.km)
+            if nearest_any is None:
+                continue
+            in_area.append(nct_id)
+            status = card["status"] or NOT_STATED
+            if nearest_fit is None or (filters.statuses is not None and status not in filters.statuses):
+                continue
+            factor = 1 + NEAR_WEIGHT * (1 - nearest_fit.distance_km / radius.km)
+            if filters.statuses is None and status in OPEN_GROUP:
+                factor *= OPEN_FACTOR
+            ranked.append(((score if text else 1.0) * factor, nearest_fit, nct_id, card))
+        return ranked, in_area, found.count
+
+    def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query | None, status_query: tantivy.Query | None,
+                filters: Filters) -> Facets:
+        counted = count(searcher, query, ("phase", "country", "condition")) if query is not None else {}
+        statuses = count(searcher, status_query, ("status",)) if status_query is not None else {}
+        chosen = filters.statuses or frozenset()
+        return Facets(
+            status=facet_values("status", statuses.get("status", []), chosen),
+            phase=facet_values("phase", counted.get("phase", []), filters.phases),
+            country=facet_values("country", counted.get("country", []), filters.countries),
+            condition=facet_values("condition", counted.get("condition", []), filters.conditions),
+        )
+
+
+def _ids_query(schema: tantivy.Schema, ids: list[str]) -> tantivy.Query | None:
+    return tantivy.Query.term_set_query(schema, "id", ids) if ids else None
+
+
+def _relaxed_note(relaxed: bool) -> tuple[str, ...]:
+    return ("No trial matches all of your words; these match some of them.",) if relaxed else ()
+
+
+def _site_fits(site: CardSite, trial_status: str, filters: Filters, with_status: bool = True) -> bool:
+    if filters.countries and site.country not in filters.countries:
+        return False
+    if with_status and filters.statuses is not None:
+        return (site.status or trial_status) in filters.statuses
+    return True
+
+
+def _nearest(card: dict[str, Any], filters: Filters, place: Place, radius_km: float) -> tuple[SiteHit | None, SiteHit | None]:
+    """The nearest site inside the circle (any status), and the nearest that also fits the status filter."""
+    status = card["status"] or NOT_STATED
+    best_any: SiteHit | None = None
+    best_fit: SiteHit | None = None
+    for values in card["sites"]:
+        site = CardSite.from_list(values)
+        if site.lat is None or site.lon is None or not _site_fits(site, status, filters, with_status=False):
+            continue
+        km = distance_km(place.lat, place.lon, site.lat, site.lon)
+        if km > radius_km:
+            continue
+        hit = SiteHit(site, km)
+        if best_any is None or km < (best_any.distance_km or 0.0):
+            best_any = hit
+        if _site_fits(site, status, filters) and (best_fit is None or km < (best_fit.distance_km or 0.0)):
+            best_fit = hit
+    return best_any, best_fit
+
+
+def _first_fitting(card: dict[str, Any], filters: Filters) -> SiteHit | None:
+    status = card["status"] or NOT_STATED
+    sites = [CardSite.from_list(v) for v in card["sites"]]
+    for site in sites:
+        if _site_fits(site, status, filters):
+            return SiteHit(site)
+    return SiteHit(sites[0]) if sites and not filters.countries else None
+
+
+def _hit(nct_id: str, card: dict[str, Any], score: float, site: SiteHit | None) -> TrialHit:
+    return TrialHit(nct_id, card["title"], card["status"], tuple(card["phases"]), card["study_type"],
+                    tuple(card["conditions"]), card["min_age"], card["max_age"], card["sex"], site,
+                    len(card["sites"]), float(score))
