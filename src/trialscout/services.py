@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 #: Derive steps, in order: ``"module:function"`` with signature
 #: ``function(store, settings, ids: Sequence[str] | None) -> None`` (``ids=None`` means all trials).
 DERIVERS: list[str] = [
+    "trialscout.plain.derive:derive_plain",
     "trialscout.search.maintenance:refresh_index",
     "trialscout.alerts.service:match_new_trials_step",  # last: matches new trials with the fresh index
 ]

@@ -71,30 +71,45 @@ class Site:
     alerts: Alerts
     studies: list[dict]
     folder: Path
+    server: SmtpServer
 
     def sync(self, *changed: dict, name: str = "sync.json"):
         """Import modified copies of records, as a sync would (alerts enqueue in the same transaction)."""
         return ingest_and_derive([write(self.folder / name, list(changed))], self.store, self.settings)
 
 
+def build_site(url: str, folder: Path, studies: list[dict], server: SmtpServer, tls: bool = False,
+               **extra: str) -> Site:
+    """A fresh site on ``url`` with three real followable trials imported and indexed."""
+    settings = site_settings(folder / "home", url, server, tls, **extra)
+    store = open_store(settings)
+    chosen = followable(studies, 3)
+    ingest_and_derive([write(folder / "first.json", chosen)], store, settings)
+    return Site(settings, store, Alerts(store, settings), chosen, folder, server)
+
+
 @pytest.fixture
 def make_site(store_url: str, tmp_path: Path, studies: list[dict]):
     """``make_site(server, tls=False, **settings)``: a fresh site whose mail goes to ``server``."""
-    opened: list[TrialStore] = []
+    opened: list[Site] = []
 
     def make(server: SmtpServer, tls: bool = False, **extra: str) -> Site:
-        settings = site_settings(tmp_path / "home", store_url, server, tls, **extra)
-        store = open_store(settings)
-        opened.append(store)
-        chosen = followable(studies, 3)
-        ingest_and_derive([write(tmp_path / "first.json", chosen)], store, settings)
-        return Site(settings, store, Alerts(store, settings), chosen, tmp_path)
+        opened.append(build_site(store_url, tmp_path, studies, server, tls, **extra))
+        return opened[-1]
 
     yield make
-    for store in opened:
-        store.close()
+    for made in opened:
+        made.store.close()
 
 
 @pytest.fixture
 def site(make_site, smtp: SmtpServer) -> Site:
     return make_site(smtp)
+
+
+@pytest.fixture
+def sqlite_site(tmp_path: Path, studies: list[dict], smtp: SmtpServer) -> Iterator[Site]:
+    """The same site on SQLite only (for tests of pages and forms, where the database does not matter)."""
+    made = build_site(f"sqlite:///{tmp_path}/site.db", tmp_path, studies, smtp)
+    yield made
+    made.store.close()

@@ -40,14 +40,11 @@ def site_mail(site):
 
 @pytest.fixture
 def tls_site(make_site, tls_smtp):
-    made = make_site(tls_smtp, tls=True)
-    made.server = tls_smtp
-    return made
+    return make_site(tls_smtp, tls=True)
 
 
 @pytest.fixture
-def plain_site(site, smtp):
-    site.server = smtp
+def plain_site(site):
     return site
 
 

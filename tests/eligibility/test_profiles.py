@@ -120,3 +120,16 @@ def test_contradictions_are_flagged():
 def test_unknown_unit_is_flagged():
     p = profile_from_form({"labs": [{"name": "bilirubin", "value": 3, "unit": "grains/gallon"}]})
     assert [f.code for f in p.flags] == ["unknown_unit"]
+
+
+def test_fhir_coded_pregnancy_and_smoking_status():
+    bundle = aclf_bundle()
+    bundle["entry"][0]["resource"]["gender"] = "female"
+    for loinc, snomed in (("82810-3", "77386006"), ("72166-2", "266919005")):
+        bundle["entry"].append({"resource": {
+            "resourceType": "Observation", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
+            "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": snomed}]}}})
+    p = profile_from_fhir(bundle, today=TODAY)
+    assert p.pregnant is True
+    assert "smoking" in concepts(p.conditions, present=False)

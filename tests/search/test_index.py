@@ -73,7 +73,7 @@ HOLD_WRITER = textwrap.dedent("""
     writer = index._index.writer(15_000_000, 1)
     print("holding", flush=True)
     sys.stdin.readline()
-    writer.add_document(tantivy.Document(id="NCT93999999"))
+    writer.add_document(tantivy.Document(id="NCT93999999", kind="trial"))
     writer.commit()
     writer.wait_merging_threads()
 """)

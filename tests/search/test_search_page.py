@@ -49,7 +49,7 @@ def test_works_without_javascript(browser, demo_url):
         page.get_by_role("navigation", name="By status").get_by_role("link", name="Any status").click()
         assert "status=any" in page.url
         page.goto(demo_url + "/search?q=leukemia&per_page=5")
-        page.get_by_role("link", name="Next").click()
+        page.get_by_role("link", name="Next", exact=True).click()
         assert "page=2" in page.url and "Page 2 of" in page.locator("nav.pager").inner_text()
     finally:
         context.close()

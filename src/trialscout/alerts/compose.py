@@ -18,12 +18,12 @@ import sqlalchemy as sa
 from ..config import Settings
 from ..plain.labels import label
 from ..store import StoredTrial, TrialStore
-from ..store.schema import alert_items, alert_messages, alert_subscribers, alert_subscriptions
+from ..store.schema import alert_items, alert_messages, alert_subscribers, alert_subscriptions, trial_versions
 from . import messages, outbox
-from .changes import phrase_all, site_places
+from .changes import meaningful, phrase_all, site_places
 from .db import utc
 from .links import Links
-from .mail import one_line
+from .mail import trial_name
 from .models import Frequency, Kind, MessageKind
 
 DIGEST_EVERY = timedelta(days=1)
@@ -62,7 +62,8 @@ def _compose_one(store: TrialStore, settings: Settings, links: Links, subscriber
         subs = {r.id: r for r in conn.execute(sa.select(alert_subscriptions).where(
             alert_subscriptions.c.id.in_({i.subscription_id for i in items})))}
         trials = {s.trial.nct_id: s for s in store.iter_trials(sorted({i.nct_id for i in items}))}
-        sections, subject = _sections(items, subs, trials, links)
+        diffs = _diffs(conn, items)
+        sections, subject = _sections(items, subs, trials, diffs, links)
         key = hashlib.sha256(("alert:" + ",".join(str(i.id) for i in items)).encode()).hexdigest()
         daily = person.frequency == Frequency.DAILY.value
         mail = messages.alert(person.email, sections, links.manage(person.key), links.unsubscribe(person.key),
@@ -74,11 +75,24 @@ def _compose_one(store: TrialStore, settings: Settings, links: Links, subscriber
     return 1
 
 
-def _title(stored: StoredTrial | None, nct_id: str) -> str:
-    return one_line(stored.trial.title, 140) if stored else nct_id
+def _name(stored: StoredTrial | None, nct_id: str) -> str:
+    return trial_name(stored.trial.title if stored else None, nct_id)
 
 
-def _sections(items: Sequence, subs: dict, trials: dict[str, StoredTrial],
+def _diffs(conn: sa.Connection, items: Sequence) -> dict[tuple[str, int], list[dict]]:
+    """The meaningful changes of each version the change items point at."""
+    wanted = {(i.nct_id, orjson.loads(i.payload)["version"]) for i in items if i.kind == "change"}
+    found: dict[tuple[str, int], list[dict]] = {}
+    for nct_id in {n for n, _ in wanted}:
+        versions = [v for n, v in wanted if n == nct_id]
+        for version, changes in conn.execute(
+                sa.select(trial_versions.c.version, trial_versions.c.changes)
+                .where(trial_versions.c.nct_id == nct_id, trial_versions.c.version.in_(versions))):
+            found[(nct_id, version)] = meaningful(orjson.loads(changes))
+    return found
+
+
+def _sections(items: Sequence, subs: dict, trials: dict[str, StoredTrial], diffs: dict[tuple[str, int], list[dict]],
               links: Links) -> tuple[list[messages.AlertSection], str]:
     by_sub: dict[int, list] = defaultdict(list)
     for item in items:
@@ -93,16 +107,16 @@ def _sections(items: Sequence, subs: dict, trials: dict[str, StoredTrial],
             lines = []
             for item in group:
                 payload = orjson.loads(item.payload)
-                lines += phrase_all(payload["changes"], payload.get("date"), places)
+                lines += phrase_all(diffs.get((nct_id, payload["version"]), []), payload.get("date"), places)
             sections.append(messages.AlertSection(
-                heading=f"{_title(stored, nct_id)} ({nct_id})", lines=lines, stop_url=links.stop(sub.key),
+                heading=_name(stored, nct_id), lines=lines, stop_url=links.stop(sub.key),
                 stop_label="Stop updates about this trial", links=[f"See the trial: {links.trial(nct_id)}"]))
         else:
             lines = []
             for item in group:
                 stored = trials.get(item.nct_id)
                 status = label("status", stored.trial.overall_status) if stored else None
-                lines.append(f"{_title(stored, item.nct_id)} ({item.nct_id})"
+                lines.append(_name(stored, item.nct_id)
                              + (f", {status.label.lower()}" if status else "") + f": {links.trial(item.nct_id)}")
             heading = sub.label[0].upper() + sub.label[1:] + ":"
             sections.append(messages.AlertSection(heading=heading, lines=lines, stop_url=links.stop(sub.key),

@@ -49,11 +49,11 @@ def enqueue_changes(conn: sa.Connection, ids: list[str], now: datetime) -> int:
             .order_by(trial_versions.c.nct_id, trial_versions.c.version)
         )
         for nct_id, version, changes in versions:
-            worth = meaningful(orjson.loads(changes))
-            if not worth:
+            if not meaningful(orjson.loads(changes)):
                 continue
-            payload = orjson.dumps({"version": version, "changes": worth,
-                                    "date": dates.get(nct_id) or now.date().isoformat()}).decode()
+            # The item points at the version (its diff is read when the mail is written), so a long
+            # eligibility text is stored once, not once per subscriber.
+            payload = orjson.dumps({"version": version, "date": dates.get(nct_id) or now.date().isoformat()}).decode()
             for sub_id, subscriber_id in followers[nct_id]:
                 rows.append({"subscription_id": sub_id, "subscriber_id": subscriber_id, "nct_id": nct_id,
                              "kind": "change", "source_key": f"change:{nct_id}:v{version}", "payload": payload,

@@ -20,6 +20,7 @@ from ..store.schema import trials as trials_table
 from ..web.view import change_words
 from .changes import MEANINGFUL, phrase, site_places
 from .links import Links
+from .mail import trial_name
 from .matching import TrialMatcher
 from .models import Kind, SavedQuery
 from .subscriptions import describe_search
@@ -112,7 +113,7 @@ def trial_feed(store: TrialStore, links: Links, nct_id: str) -> Feed | None:
             title = lines[0] if len(lines) == 1 else f"{lines[0]} (and {len(lines) - 1} more changes)"
         entries.append(Entry(tag(links, f"trial/{nct_id}/v{version.version}"), title, version.recorded_at,
                              f"{links.trial(nct_id)}#history", "\n".join(lines)))
-    return Feed(id=tag(links, f"trial/{nct_id}"), title=f"Changes to {stored.trial.title} ({nct_id})",
+    return Feed(id=tag(links, f"trial/{nct_id}"), title=f"Changes to {trial_name(stored.trial.title, nct_id, 300)}",
                 subtitle="What changed in this trial's registry record, as trialscout recorded it.",
                 updated=stored.last_changed, self_link=links.trial_feed(nct_id), page_link=links.trial(nct_id),
                 entries=entries[:MAX_ENTRIES])
@@ -135,7 +136,7 @@ def new_trials_feed(store: TrialStore, matcher: TrialMatcher, links: Links, kind
             f"Conditions: {', '.join(t.conditions)}" if t.conditions else None,
             f"First seen by trialscout on {stored.first_seen.date().isoformat()}",
         ) if p)
-        entries.append(Entry(tag(links, f"trial/{t.nct_id}"), f"{t.title} ({t.nct_id})", stored.first_seen,
+        entries.append(Entry(tag(links, f"trial/{t.nct_id}"), trial_name(t.title, t.nct_id, 300), stored.first_seen,
                              links.trial(t.nct_id), summary))
     if kind is Kind.CONDITION:
         title, self_link = f"New trials for {query.q}", links.condition_feed(query.q)

@@ -7,6 +7,7 @@ LF, so text from a form can never add a header. Alert messages carry one-click u
 
 from __future__ import annotations
 
+import hashlib
 import re
 import smtplib
 import ssl
@@ -43,7 +44,8 @@ def mail_domain(settings: Settings) -> str:
 
 def message_id_for(idempotency_key: str, settings: Settings) -> str:
     """The Message-ID of the message with ``idempotency_key``: the same on every retry."""
-    return f"<{idempotency_key[:40]}.alerts@{mail_domain(settings)}>"
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    return f"<{digest}.alerts@{mail_domain(settings)}>"
 
 
 def one_line(text: str, limit: int = 150) -> str:
@@ -70,6 +72,12 @@ def render(mail: Mail, settings: Settings, message_id: str, date: datetime) -> b
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(mail.text, charset="utf-8", cte="quoted-printable")
     return msg.as_bytes()
+
+
+def trial_name(title: str | None, nct_id: str, limit: int = 140) -> str:
+    """``"Stem cells for liver failure (NCT06740149)"``; ``"trial NCT06740149"`` when the record has no title."""
+    flat = one_line(title or "", limit)
+    return f"{flat} ({nct_id})" if flat and flat != nct_id else f"trial {nct_id}"
 
 
 def envelope_sender(settings: Settings) -> str:

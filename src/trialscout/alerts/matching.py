@@ -23,6 +23,7 @@ from ..store import TrialStore
 from ..store.schema import alert_events, alert_items, alert_subscriptions, trials
 from ..trial import OPEN_STATUSES, Trial
 from .db import chunks, insert_ignoring_duplicates, utc
+from .errors import InvalidInput
 from .models import Kind, SavedQuery, State
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 #: An event the matcher still cannot judge after this long is dropped (its trial never got indexed).
 GIVE_UP_AFTER = timedelta(days=7)
 EVENTS_PER_RUN = 5000
+#: How deep the stand-in matcher looks into a saved search's results (pages of 100).
+MAX_SEARCH_PAGES = 50
 
 
 class TrialMatcher(Protocol):
@@ -57,6 +60,22 @@ def search_request(kind: Kind, query: SavedQuery, per_page: int = 20) -> "Search
     )
 
 
+def check_query(kind: Kind, query: SavedQuery) -> None:
+    """Refuse a saved search the search page would refuse (:class:`InvalidInput` names the parameter)."""
+    try:
+        from ..search.errors import InvalidQuery
+        from ..search.query import parse_distance, read_filters
+    except ImportError:  # pragma: no cover - the search package is part of trialscout
+        return
+    try:
+        request = search_request(kind, query)
+        read_filters(request)
+        if request.within:
+            parse_distance(request.within)
+    except InvalidQuery as exc:
+        raise InvalidInput(exc.parameter, exc.message) from None
+
+
 class SearchMatcher:
     """Matches with the site's search service (its index, vocabulary, filters and places)."""
 
@@ -69,38 +88,34 @@ class SearchMatcher:
     def match(self, kind: Kind, query: SavedQuery, ids: Sequence[str]) -> set[str]:
         if not ids:
             return set()
+        from ..search.errors import InvalidQuery
+
         request = search_request(kind, query)
         among = getattr(self.service, "matching_ids", None)
-        if among is not None:
-            return set(among(request, list(ids)))
-        return self._restricted(request, ids)
+        try:
+            if among is not None:
+                return set(among(request, list(ids)))
+            return self._restricted(request, ids)
+        except InvalidQuery as exc:  # e.g. a place the gazetteer no longer knows
+            raise InvalidInput(exc.parameter, exc.message) from None
 
     def _restricted(self, request: "SearchRequest", ids: Sequence[str]) -> set[str]:
-        """The service's own plan and queries, limited to ``ids`` (until it offers ``matching_ids``)."""
-        import tantivy
+        """Stand-in until the search service offers ``matching_ids``: page through the public search.
 
-        from ..search.matching import combine, filter_queries, text_query
-        from ..search.service import _nearest
+        Results the search only found by relaxing the words (any word instead of all) do not count.
+        """
+        from dataclasses import replace
 
-        service = self.service
-        searcher = service.index.searcher()
-        plan = service._plan(request, searcher)
-        schema = service.index.schema
-        text = text_query(schema, plan.understood)
-        found: set[str] = set()
-        for part in chunks(list(ids)):
-            only = tantivy.Query.term_set_query(schema, "id", list(part))
-            with_status = plan.place is None
-            query = combine(([text] if text else []) + filter_queries(schema, plan.filters, with_status) + [only])
-            for _score, address in searcher.search(query, len(part)).hits:
-                nct_id, card = service.index.card(searcher, address)
-                if plan.place is not None and plan.radius is not None:
-                    if _nearest(card, plan.filters, plan.place, plan.radius.km)[1] is None:
-                        continue
-                    statuses = plan.filters.statuses
-                    if statuses is not None and (card["status"] or "NOT_STATED") not in statuses:
-                        continue
-                found.add(nct_id)
+        from ..search.query import MAX_PER_PAGE
+
+        wanted, found = set(ids), set()
+        for page in range(1, MAX_SEARCH_PAGES + 1):
+            results = self.service.search(replace(request, page=page, per_page=MAX_PER_PAGE))
+            if results.relaxed:
+                break
+            found |= {hit.nct_id for hit in results.hits} & wanted
+            if found == wanted or not results.has_next:
+                break
         return found
 
 
@@ -178,10 +193,17 @@ def match_new_trials(engine: sa.Engine, matcher: TrialMatcher, now: datetime) ->
     for s in subs:
         groups.setdefault(s.target_key, (Kind(s.kind), SavedQuery.from_dict(orjson.loads(s.query or "{}")), []))[2].append(s)
     ids = sorted({e.nct_id for e in judged})
+    by_trial: dict[str, list[Any]] = {}
+    for event in judged:
+        by_trial.setdefault(event.nct_id, []).append(event)
     rows = []
     for kind, query, members in groups.values():
-        for nct_id in sorted(matcher.match(kind, query, ids)):
-            for event in (e for e in judged if e.nct_id == nct_id):
+        try:
+            found = matcher.match(kind, query, ids)
+        except InvalidInput:  # a saved search the search can no longer run finds nothing
+            continue
+        for nct_id in sorted(found):
+            for event in by_trial[nct_id]:
                 for s in members:
                     if utc(s.confirmed_at) <= utc(event.recorded_at):  # only trials new since they signed up
                         rows.append({"subscription_id": s.id, "subscriber_id": s.subscriber_id, "nct_id": nct_id,

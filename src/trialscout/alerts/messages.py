@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .links import Links
-from .mail import Mail, one_line
+from .mail import Mail, trial_name
 
 FOOTER = ("Trial information comes from ClinicalTrials.gov. trialscout is not medical advice: "
           "talk to your doctor before joining a trial.")
@@ -71,7 +71,7 @@ def confirm_interest(to: str, title: str, nct_id: str, recipient_label: str, con
                      links: Links) -> Mail:
     text = (
         f"Hello,\n\nSomeone, probably you, asked trialscout to tell the study team of this trial that you "
-        f"are interested:\n\n  {one_line(title)} ({nct_id})\n\nYour request goes to {recipient_label}, the "
+        f"are interested:\n\n  {trial_name(title, nct_id)}\n\nYour request goes to {recipient_label}, the "
         f"trial's contact. Nothing is sent until you confirm. To send it, open this link and press "
         f"\"Send\":\n\n{confirm_url}\n\nThe link works for {hours} hours. If you did not ask for this, ignore "
         f"this message: nothing will be sent.\n\n-- \ntrialscout, {links.base}\n"
@@ -85,7 +85,7 @@ def interest(recipient: str, title: str, nct_id: str, name: str, email: str, pho
     said = f"\nTheir message:\n\n{message}\n" if message else "\nThey left no message.\n"
     text = (
         f"Hello,\n\nA person asked about your trial on trialscout, an open clinical-trial finder:\n\n"
-        f"  {one_line(title)} ({nct_id})\n  {links.trial(nct_id)}\n\n"
+        f"  {trial_name(title, nct_id)}\n  {links.trial(nct_id)}\n\n"
         f"They confirmed their e-mail address and agreed that we send you this.\n\n"
         + "\n".join(lines) + "\n" + said +
         f"\nReply to this e-mail to reach them. trialscout deletes this request after {retention_days} days.\n"

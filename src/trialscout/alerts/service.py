@@ -22,7 +22,7 @@ from .enqueue import enqueue_alerts
 from .errors import InvalidInput, MailNotConfigured, UnknownTrial
 from .links import CONFIRM, INTEREST, MANAGE, STOP, UNSUBSCRIBE, Links
 from .mail import SmtpMailer
-from .matching import SearchMatcher, TrialMatcher, default_matcher, match_new_trials
+from .matching import SearchMatcher, TrialMatcher, check_query, default_matcher, match_new_trials
 from .models import (
     Frequency, InterestForm, InterestRequest, Kind, MessageKind, NotifySummary, SavedQuery, SubscribeOutcome,
     Subscriber, Target, TrialContact,
@@ -89,12 +89,15 @@ class Alerts:
                 float(query.filter("age")[0])
             except ValueError:
                 raise InvalidInput("age", "Age must be a number of years.") from None
-        return subscriptions.search_target(query)
+        target = subscriptions.search_target(query)
+        check_query(Kind.SEARCH, query)
+        return target
 
     def subscribe(self, email: str, targets: Sequence[Target], frequency: Frequency, client: str,
                   now: datetime | None = None) -> SubscribeOutcome:
         """Queue a confirmation e-mail for ``targets`` (abuse limits per network address and per address)."""
         address = validate.email_address(email)
+        frequency = Frequency(frequency)
         now = now or self.clock()
         with self.engine.begin() as conn:
             limits.check(conn, self.secret, limits.SUBSCRIBE_PER_IP, client, now)

@@ -20,7 +20,7 @@ from . import messages, outbox
 from .db import insert_ignoring_duplicates, utc
 from .errors import InvalidInput, InvalidToken, UnknownTrial
 from .links import Links
-from .mail import one_line
+from .mail import trial_name
 from .models import (
     Frequency, Kind, MessageKind, SavedQuery, State, SubscribeOutcome, Subscriber, Subscription, Target,
 )
@@ -50,7 +50,7 @@ def trial_target(conn: sa.Connection, nct_id: str) -> Target:
     title = conn.execute(sa.select(trials.c.title).where(trials.c.nct_id == nct_id)).scalar_one_or_none()
     if title is None:
         raise UnknownTrial(f"No trial {nct_id[:60]} in this copy of the registry.")
-    return Target(Kind.TRIAL, nct_id=nct_id, label=f"changes to the trial \u201c{one_line(title, 120)}\u201d ({nct_id})")
+    return Target(Kind.TRIAL, nct_id=nct_id, label=f"changes to {trial_name(title, nct_id, 120)}")
 
 
 def condition_target(condition: str) -> Target:

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
 
 def _open() -> SearchIndex:
     try:
-        return SearchIndex(settings().index_dir)
+        return SearchIndex.open(settings().index_dir)
     except IndexUnavailable as exc:
         fail(str(exc))
         raise

@@ -218,10 +218,13 @@ class ParsedCriterion(_Frozen):
     words were not (they are in ``uncovered``), ``none`` when nothing was (the
     criterion is a single ``NeedsReview``). ``group`` marks a heading whose
     sub-items carry the constraints (``any_of`` when one sub-item suffices).
+    ``exceptions`` are constraints named in an "except ..." / "unless ..." / "if ..."
+    clause: they can only turn a verdict into "unknown", never decide it.
     """
 
     criterion: Criterion
     constraints: list[Constraint]
+    exceptions: list[Constraint] = Field(default_factory=list)
     logic: Literal["all", "any"] = "all"
     coverage: Literal["full", "partial", "none"] = "full"
     uncovered: str = ""

@@ -28,7 +28,12 @@ Verdict = Literal["likely_eligible", "likely_not_eligible", "need_more_informati
 
 
 class CriterionResult(BaseModel):
-    """The verdict on one criterion. ``applies`` is set for exclusions: True = the person is excluded by it."""
+    """The verdict on one criterion.
+
+    ``applies`` is set for exclusions: True = the person is excluded by it.
+    ``study_team`` marks items settled with the study team (consent, visits,
+    the doctors' judgement) rather than from health data.
+    """
 
     index: int
     kind: Literal["inclusion", "exclusion"]
@@ -41,6 +46,7 @@ class CriterionResult(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     questions: list[str] = Field(default_factory=list)
     needs_review: bool = False
+    study_team: bool = False
 
 
 class EligibilityResult(BaseModel):
@@ -68,7 +74,9 @@ def _or(values: list[Holds]) -> Holds:
 
 
 def _combine(pc: ParsedCriterion, outcomes: list[Outcome]) -> Holds:
-    values = [o.holds for o in outcomes if o.holds != "na"]
+    pairs = [(c, o) for c, o in zip(pc.constraints, outcomes) if o.holds != "na"]
+    deciding = [(c, o) for c, o in pairs if not (c.type == "sex" and c.sex == "any")]  # type: ignore[union-attr]
+    values = [o.holds for _, o in (deciding or pairs)]
     if not values:
         return "na"
     if pc.coverage == "partial":
@@ -104,6 +112,15 @@ def _evaluate_one(pc: ParsedCriterion, profile: Profile, today: date) -> tuple[C
     c = pc.criterion
     outcomes = [check(x, profile, today, c.index) for x in pc.constraints]
     holds = _combine(pc, outcomes)
+    if pc.exceptions and holds in (True, False):
+        carved = [check(x, profile, today, c.index) for x in pc.exceptions]
+        could_apply = any(o.holds is not False and o.holds != "na" for o in carved)
+        rescued = holds is (c.kind == "exclusion")  # the exception could only help the person
+        if could_apply and rescued:
+            holds = None
+            outcomes.append(Outcome(None, "An exception in this criterion may apply to you.",
+                                    [e for o in carved for e in o.evidence],
+                                    [q for o in carved for q in o.questions]))
     review = any(isinstance(x, NeedsReview) for x in pc.constraints)
     if pc.group == "heading" and review:
         holds, reason = "na", "A heading for the items below."
@@ -123,6 +140,7 @@ def _evaluate_one(pc: ParsedCriterion, profile: Profile, today: date) -> tuple[C
         applies=(holds is True) if c.kind == "exclusion" and holds in (True, False) else None, reason=reason,
         evidence=[e for o in outcomes if o.holds != "na" for e in o.evidence], questions=qids,
         needs_review=review and holds is None,
+        study_team=holds == "na" and all(x.type in {"consent", "compliance"} for x in pc.constraints),
     )
     return result, questions
 

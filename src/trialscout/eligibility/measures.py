@@ -1,4 +1,4 @@
-"""Numeric extractors: age, laboratory values, scores and time windows.
+"""Numeric extractors: age limits and laboratory values (scores: ``grades.py``; time: ``windows.py``).
 
 Each extractor works on text already passed through ``text.normalize`` (so
 comparators are symbols) and returns ``Found`` items: the constraint plus the
@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from .constraints import AgeConstraint, LabConstraint, ScoreConstraint, TimeWindow
+from .constraints import AgeConstraint, LabConstraint
 from .labs import analyte_index, analytes, find_analyte, normalize_unit
-from .phrasematch import PhraseIndex
-from .ruleset import cue_matcher, load_rules_file
-from .text import grade_number, parse_number, word_number
+from .ruleset import cue_matcher
+from .text import parse_number
 
 NUM = r"\d+(?:[.,]\d+)*"
 COMP = r"(?:>=|<=|>|<|=)"
@@ -37,13 +35,25 @@ class Found:
     item: Any
 
 
+_NOT_UNITS = {"in", "at", "of", "or", "and", "on", "to", "for", "with", "per", "a", "an", "as", "is", "if", "by"}
+_NOT_A_LAB_UNIT = re.compile(r"(?i)^(?:days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?|h|min|minutes?|times?|"
+                             r"cycles?|doses?|x)$|/(?:day|d|week|wk|m2|kg)\b|^mg$|^ml$|^mg/")
+
+
+class NotALabValue(ValueError):
+    """The number after an analyte is a dose, a duration or a count, not a lab result."""
+
+
 def _unit(raw: str) -> str | None:
     raw = raw.strip()
-    if not raw:
+    if not raw or raw.lower() in _NOT_UNITS:
         return None
     if re.search(r"(?i)uln|upper\s+limit", raw):
         return "x ULN"
-    return normalize_unit(raw)
+    unit = normalize_unit(raw)
+    if unit is None and _NOT_A_LAB_UNIT.search(raw):
+        raise NotALabValue(raw)
+    return unit
 
 
 def _value(raw: str, unit: str | None) -> float | None:
@@ -55,9 +65,9 @@ def _value(raw: str, unit: str | None) -> float | None:
 _AGE_UNIT = r"(?:years?|yrs?|y\.?o\.?|months?|mos?)"
 _AGE_RANGE = re.compile(
     rf"\b(?:age[sd]?|age\s+range)\b\s*(?::|of|is|was|from|between|range|ranging|range\s+from)?\s*(?:from|between)?\s*"
-    rf"(?P<lo>{NUM})\s*(?P<lou>{_AGE_UNIT})?\s*(?:-|to|and|~)\s*(?P<hi>{NUM})\s*(?P<hiu>{_AGE_UNIT})?", re.I)
+    rf"(?P<lo>{NUM})\s*(?P<lou>{_AGE_UNIT})?\s*(?:-|to|and|~)\s*(?:<=?\s*)?(?P<hi>{NUM})\s*(?P<hiu>{_AGE_UNIT})?", re.I)
 _AGE_RANGE_TAIL = re.compile(
-    rf"(?:\bbetween\s+|\bfrom\s+)?(?P<lo>{NUM})\s*(?P<lou>{_AGE_UNIT})?\s*(?:-|to|and|~)\s*(?P<hi>{NUM})\s*"
+    rf"(?:\bbetween\s+|\bfrom\s+)?(?P<lo>{NUM})\s*(?P<lou>{_AGE_UNIT})?\s*(?:-|to|and|~)\s*(?:<=?\s*)?(?P<hi>{NUM})\s*"
     rf"(?P<hiu>{_AGE_UNIT})(?:\s*(?:of\s+age|old|of\s+life)|-old)", re.I)
 _AGE_COMP = re.compile(rf"\b(?:age[sd]?)\b\s*(?::|of|is|was|must\s+be|should\s+be)?\s*(?P<comp>{COMP})\s*(?P<v>{NUM})"
                        rf"\s*(?P<u>{_AGE_UNIT})?", re.I)
@@ -144,7 +154,10 @@ def _numeric_from(m: re.Match[str], unit_for: str | None) -> tuple[str, float, f
     return None if lo is None or hi is None or lo > hi else ("between", lo, hi, unit)
 
 
-def _merge_parenthesised(names: list[re.Match[str]], key: Any) -> list[Any]:
+_SHARED = re.compile(r"\s*(?:\([^()]{0,15}\))?\s*(?:/|,|&|and/or|and|or)\s*", re.I)
+
+
+def merge_parenthesised(names: list[re.Match[str]], key: Any) -> list[Any]:
     """Drop "(TBil)" after "Total bilirubin": a name repeated as an abbreviation in brackets."""
     out: list[Any] = []
     for m in names:
@@ -166,17 +179,35 @@ def _only_unit(analyte_id: str) -> str | None:
 def find_labs(text: str) -> list[Found]:
     """Laboratory thresholds: "Total bilirubin (TBil) >= 171μmol/L", "PTA between 20% and 40%"."""
     found: list[Found] = []
-    names = _merge_parenthesised(list(analyte_index().finditer(text)), find_analyte)
+    names = merge_parenthesised(list(analyte_index().finditer(text)), find_analyte)
+    waiting: list[Any] = []  # "AST/ALT <= 3 x ULN": names that share the next name's value
     for i, nm in enumerate(names):
         limit = names[i + 1].start() if i + 1 < len(names) else len(text)
         tail = text[nm.end():limit]
         m = re.match(_GAP + _VALUE_EXPR, tail, re.I)
         if not m:
+            if i + 1 < len(names) and _SHARED.fullmatch(tail):
+                waiting.append(nm)
+            else:
+                waiting = []
             continue
         analyte_id = find_analyte(nm.group(0))
-        parsed = _numeric_from(m, None)
-        if analyte_id is None or parsed is None:
+        try:
+            parsed = _numeric_from(m, None)
+        except NotALabValue:
+            waiting = []
             continue
+        if analyte_id is None or parsed is None:
+            waiting = []
+            continue
+        for other in waiting:
+            other_id = find_analyte(other.group(0))
+            if other_id and other_id != analyte_id:
+                comp, value, upper, unit = parsed
+                found.append(Found(other.start(), nm.start(), LabConstraint(
+                    analyte=other_id, comparator=comp, value=value, upper=upper, unit=unit or _only_unit(other_id),
+                    text=other.group(0))))
+        waiting = []
         comp, value, upper, unit = parsed
         unit = unit or _only_unit(analyte_id)
         gap = m["gap"] or ""
@@ -195,7 +226,10 @@ def find_labs(text: str) -> list[Found]:
         word = m["word"].lower()
         change = "increase" if word.startswith(("incr", "rise", "ris", "elev")) else (
             "decrease" if word.startswith(("decr", "drop", "fall", "decl", "redu")) else "change")
-        unit = _unit(m["u"])
+        try:
+            unit = _unit(m["u"])
+        except NotALabValue:
+            continue
         v = _value(m["v"], unit)
         if v is None:
             continue
@@ -216,160 +250,12 @@ def find_lab_values(text: str) -> list[tuple[int, int, str, float, str | None]]:
         if not m:
             continue
         analyte_id = find_analyte(nm.group(0))
-        unit = _unit(m["u"])
+        try:
+            unit = _unit(m["u"])
+        except NotALabValue:
+            continue
         value = _value(m["v"], unit)
         if analyte_id and value is not None:
             unit = unit or _only_unit(analyte_id)
             out.append((nm.start(), nm.end() + m.end(), analyte_id, value, unit))
     return out
-
-
-# ---------------------------------------------------------------- scores
-
-@lru_cache(maxsize=None)
-def score_table() -> dict[str, dict[str, Any]]:
-    return {s["id"]: s for s in load_rules_file("scores.json").get("scores", [])}
-
-
-@lru_cache(maxsize=None)
-def score_index() -> PhraseIndex:
-    """Matcher for every score name and abbreviation; values are score ids."""
-    names = {n: sid for sid, s in score_table().items() for n in s["names"]}
-    abbrevs = {a: sid for sid, s in score_table().items() for a in s.get("abbrev", [])}
-    return PhraseIndex(names, abbrevs)
-
-
-def score_id(name: str) -> str | None:
-    """Score id for a score name ("MELD score" -> "meld")."""
-    return score_index().lookup(name)
-
-
-def score_spec(sid: str) -> dict[str, Any]:
-    """The ``rules/scores.json`` entry for a score id."""
-    return score_table()[sid]
-
-
-_G = r"(?:\d{1,3}(?:[.,]\d+)?|IV|I{1,3}|V|[ABC]\b)"
-_GRADE_WORD = r"(?:(?:grade|class|stage|category|score|status|ps|functional\s+class|performance\s+status)\s*(?:of\s+)?)"
-_SCORE_VALUE = re.compile(
-    rf"^(?P<gap>(?:\s*\([^()]{{0,20}}\))?[^\d;<>=.]{{0,30}}?)(?P<comp>{COMP})?\s*{_GRADE_WORD}?\s*(?P<a>{_G})"
-    rf"(?:\s*(?:-|to|or|,|and|/)\s*{_GRADE_WORD}?\s*(?P<b>{_G}))?(?:\s*(?:,|or)\s*(?P<c>{_G}))?"
-    rf"(?P<unit>\s*(?:kg/m2|kg/m²|kg/m\^2|%|mL/min/1[.,]73\s*m2?|mL/min))?"
-    rf"(?P<tail>\s*(?:or|and)\s+(?:greater|higher|more|above|worse|over|less|lower|better|below|under))?"
-    rf"(?P<incl>\s*\(\s*including\s+{_GRADE_WORD}?\s*{_G}\s*\))?", re.I)
-
-
-def _grade_value(raw: str, spec: dict[str, Any]) -> tuple[float, float] | None:
-    raw = raw.strip()
-    classes = spec.get("classes", {})
-    if raw.upper() in classes:
-        lo, hi = classes[raw.upper()]
-        return float(lo), float(hi)
-    if re.fullmatch(r"IV|I{1,3}|V", raw, re.I):
-        g = grade_number(raw)
-        return (float(g), float(g)) if g is not None else None
-    v = parse_number(raw)
-    return (v, v) if v is not None else None
-
-
-def find_scores(text: str) -> list[Found]:
-    """Score thresholds: "MELD score > 30", "ECOG 0-1", "NYHA class III or IV", "below grade II (including grade II)"."""
-    found: list[Found] = []
-    names = _merge_parenthesised(list(score_index().finditer(text)), score_id)
-    for i, nm in enumerate(names):
-        sid = score_id(nm.group(0))
-        if sid is None:
-            continue
-        spec = score_table()[sid]
-        limit = names[i + 1].start() if i + 1 < len(names) else len(text)
-        window = text[nm.end():min(limit, nm.end() + 90)]
-        m = _SCORE_VALUE.match(window)
-        if not m:
-            continue
-        if spec.get("requires_grade_word") and not re.search(r"grade|stage", m.group(0), re.I):
-            continue
-        vals = [_grade_value(m[k], spec) for k in ("a", "b", "c") if m[k]]
-        if any(v is None for v in vals) or not vals:
-            continue
-        lo = min(v[0] for v in vals)  # type: ignore[index]
-        hi = max(v[1] for v in vals)  # type: ignore[index]
-        if lo < spec.get("min", 0) - 1e-9 or hi > spec.get("max", 1e9) + 1e-9:
-            continue
-        comp = m["comp"]
-        tail = (m["tail"] or "").lower()
-        if m["incl"] and comp in {"<", ">"}:
-            comp += "="
-        if tail:
-            comp = ">=" if re.search(r"greater|higher|more|above|worse|over", tail) else "<="
-        if comp:
-            value = lo if comp in {">", ">="} else hi
-            if comp in {">", ">=", "<", "<="} and (lo != hi and len(vals) == 1):
-                value = lo if comp in {">", ">="} else hi
-            constraint = ScoreConstraint(score=sid, comparator=comp, value=value, unit=spec.get("unit"),
-                                         text=text[nm.start():nm.end() + m.end()])
-        elif lo == hi:
-            if len(vals) == 1 and not m["b"] and spec["scale"] == "number" and not spec.get("classes"):
-                continue  # "MELD 20" without a comparator is a value, not a limit
-            constraint = ScoreConstraint(score=sid, comparator="=", value=lo, unit=spec.get("unit"),
-                                         text=text[nm.start():nm.end() + m.end()])
-        else:
-            constraint = ScoreConstraint(score=sid, comparator="between", value=lo, upper=hi, unit=spec.get("unit"),
-                                         text=text[nm.start():nm.end() + m.end()])
-        found.append(Found(nm.start(), nm.end() + m.end(), constraint))
-    return found
-
-
-# ---------------------------------------------------------------- time windows
-
-_TU = r"(?P<unit>days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|h)"
-_NUMW = rf"(?P<n>{NUM}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|eighteen|twenty|thirty|a|an)"
-_ANCHOR = r"(?:\s+(?:prior\s+to|before|preceding|of|from|after)\s+(?P<anchor>(?:the\s+)?[a-z][\w\s-]{0,40}?))?(?=[,;.()]|$|\s+(?:or|and|with|who|that)\b)"
-_WITHIN = re.compile(rf"\b(?:within|in|during|over)\s+(?:the\s+)?(?:(?:past|last|previous|preceding|prior|recent|next|following)\s+)?{_NUMW}?\s*{_TU}\b{_ANCHOR}", re.I)
-_BEFORE = re.compile(rf"(?P<comp>{COMP})?\s*{_NUMW}\s*{_TU}\s+(?:prior\s+to|before|preceding|since)\s+(?P<anchor>(?:the\s+)?[a-z][\w\s-]{{0,40}}?)(?=[,;.()]|$|\s+(?:or|and)\b)", re.I)
-_DURATION = re.compile(rf"\b(?:course|duration|history|for|lasting|since)\s+(?:of\s+)?(?P<comp>{COMP})\s*{_NUMW}\s*{_TU}\b", re.I)
-
-
-def _time_unit(raw: str) -> str:
-    r = raw.lower()
-    if r.startswith(("h",)):
-        return "day"
-    if r.startswith("d"):
-        return "day"
-    if r.startswith("w"):
-        return "week"
-    if r.startswith("mo"):
-        return "month"
-    return "year"
-
-
-_HAS_TIME = re.compile(r"(?i)day|week|wk|month|mo\b|year|yr|hour|\bh\b")
-
-
-def find_windows(text: str) -> list[Found]:
-    """Time windows: "within 3 weeks prior to registration", "a course of > 5 years", "in the past 12 months"."""
-    found: list[Found] = []
-    if not _HAS_TIME.search(text):
-        return found
-
-    def add(m: re.Match[str], kind: str) -> None:
-        n = word_number(m["n"]) if m["n"] else 1.0
-        if n is None or any(f.start < m.end() and m.start() < f.end for f in found):
-            return
-        unit = _time_unit(m["unit"])
-        if m["unit"].lower().startswith("h"):
-            n = n / 24.0
-        anchor = (m.groupdict().get("anchor") or "").strip() or None
-        found.append(Found(m.start(), m.end(), TimeWindow(kind=kind, amount=n, unit=unit, anchor=anchor,  # type: ignore[arg-type]
-                                                          text=m.group(0).strip())))
-
-    for m in _DURATION.finditer(text):
-        add(m, "duration_at_least" if m["comp"] in {">", ">="} else "duration_at_most")
-    for m in _BEFORE.finditer(text):
-        add(m, "before" if m["comp"] in {">", ">="} else "within")
-    for m in _WITHIN.finditer(text):
-        if re.match(r"(?i)\s*(?:in|over|during)\b", m.group(0)) and not re.search(
-                r"(?i)past|last|previous|preceding|prior|recent", m.group(0)):
-            continue
-        add(m, "within")
-    found.sort(key=lambda f: f.start)
-    return found

@@ -13,10 +13,12 @@ import itertools
 import json
 import os
 import re
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .phrasematch import PhraseIndex
 from .ruleset import load_rules_file, vocabulary
@@ -65,8 +67,8 @@ def _expand_pattern(pattern: object) -> list[str] | None:
     Literal phrases go to spaCy's PhraseMatcher, which is about ten times faster
     than the token Matcher; patterns using anything else are kept as they are.
     """
-    if not isinstance(pattern, list) or len(pattern) < 2:
-        return None  # single-token patterns stay: they are cheap for the token Matcher
+    if not isinstance(pattern, list) or not pattern:
+        return None
     options: list[list[str]] = []
     for token in pattern:
         if not isinstance(token, dict) or set(token) - {"LOWER", "OP"} or token.get("OP") not in (None, "?"):
@@ -121,6 +123,14 @@ def pipeline() -> "Language":
     return nlp
 
 
+@contextmanager
+def _quiet_matchers() -> Iterator[None]:
+    """All rules are literal phrases, so medspaCy's token Matchers are empty on purpose: hush spaCy's W036."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*\[W036\]", category=UserWarning)
+        yield
+
+
 def _to_mention(span) -> Mention:  # type: ignore[no-untyped-def]
     kind, _, concept = span.label_.partition(":")
     return Mention(
@@ -149,9 +159,11 @@ def _annotate(doc):  # type: ignore[no-untyped-def]
         span = doc.char_span(m.start(), m.end(), label=m.value)
         if span is not None:
             extra.append(span)
+    ents = list(doc.ents)
     if extra:
-        doc.ents = filter_spans(list(doc.ents) + extra)
-    if doc.ents:
+        ents = filter_spans(ents + extra)
+        doc.ents = ents
+    if ents:
         doc = pipeline().get_pipe("medspacy_context")(doc)
     return doc
 
@@ -173,14 +185,27 @@ def _other_sense(m: Mention, text: str) -> bool:
     return any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", window) for w in concept.not_after)
 
 
+@lru_cache(maxsize=1)
+def _any_term() -> PhraseIndex:
+    """Every vocabulary name and abbreviation: a cheap test of whether a text needs the pipeline at all."""
+    names: dict[str, str] = {}
+    abbrevs: dict[str, str] = {}
+    for kind in KINDS:
+        names.update(dict.fromkeys(vocabulary(kind).by_name, kind))
+        abbrevs.update(dict.fromkeys(vocabulary(kind).by_abbrev, kind))
+    return PhraseIndex(names, abbrevs)
+
+
 def mentions_many(texts: Iterable[str]) -> list[list[Mention]]:
-    """``mentions`` for many texts at once (faster: one ``nlp.pipe`` pass)."""
+    """``mentions`` for many texts at once: one ``nlp.pipe`` pass over the texts that name any term."""
     texts = list(texts)
-    docs = pipeline().pipe(texts, batch_size=256, disable=["medspacy_context"])
-    out = []
-    for text, doc in zip(texts, docs):
-        found = [_to_mention(ent) for ent in _annotate(doc).ents]
-        out.append([m for m in found if not _other_sense(m, text)])
+    out: list[list[Mention]] = [[] for _ in texts]
+    todo = [i for i, text in enumerate(texts) if _any_term().search(text) is not None]
+    with _quiet_matchers():
+        docs = pipeline().pipe((texts[i] for i in todo), batch_size=256, disable=["medspacy_context"])
+        for i, doc in zip(todo, docs):
+            found = [_to_mention(ent) for ent in _annotate(doc).ents]
+            out[i] = [m for m in found if not _other_sense(m, texts[i])]
     return out
 
 
@@ -201,5 +226,6 @@ def context_for_spans(text: str, spans: list[tuple[int, int, str, str | None]]) 
         if span is not None:
             ents.append(span)
     doc.ents = filter_spans(ents)
-    doc = nlp.get_pipe("medspacy_context")(doc)
+    with _quiet_matchers():
+        doc = nlp.get_pipe("medspacy_context")(doc)
     return [_to_mention(ent) for ent in doc.ents]

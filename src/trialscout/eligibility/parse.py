@@ -11,99 +11,25 @@ criterion's ``coverage`` so evaluation never claims more than was read.
 from __future__ import annotations
 
 import re
-from typing import Iterable
 
 from .constraints import (
-    AgeConstraint, ComplianceItem, ConditionConstraint, ConsentItem, MedicationConstraint, NeedsReview,
-    ParsedCriterion, ParsedEligibility, PregnancyConstraint, ProcedureConstraint, SexConstraint,
+    ConditionConstraint, MedicationConstraint, NeedsReview, ParsedCriterion, ParsedEligibility, ProcedureConstraint,
 )
 from .criteria import Criterion, split_criteria
+from .cue_items import find_pregnancy, find_sex, find_special, overlaps
 from .errors import CriteriaError
-from .measures import Found, find_ages, find_labs, find_scores, find_windows
+from .grades import find_scores
+from .measures import Found, find_ages, find_labs
 from .nlp import Mention, context_for_spans, mentions_many
 from .phrases import fallback_terms, post_qualified, qualifier_start
-from .ruleset import cue_matcher, filler_words
+from .registry import registry_criteria
+from .ruleset import filler_words
 from .text import normalize
+from .windows import find_windows
 
 _HARD = ("age", "lab", "score", "condition", "medication", "procedure", "pregnancy", "sex")
 _ENTITY = {"condition", "medication", "procedure"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)?")
-
-
-def _cue_spans(name: str, text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in cue_matcher(name).finditer(text)]
-
-
-def _overlaps(a: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
-    return any(a[0] < e and s < a[1] for s, e in spans)
-
-
-def _pregnancy(text: str) -> Found | None:
-    states: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for cue, state in (("pregnancy_plan", "planning"), ("pregnancy", "pregnant"), ("lactation", "lactating"),
-                       ("childbearing", "childbearing_potential")):
-        found = [s for s in _cue_spans(cue, text) if not _overlaps(s, spans)]
-        if found:
-            states.append(state)
-            spans.extend(found)
-    if not states:
-        return None
-    negative_test = _cue_spans("negative_pregnancy_test", text)
-    negated = bool(negative_test) or bool(re.search(r"(?i)\b(?:not|non|no)[\s-]+(?:be\s+)?(?:pregnant|lactating|"
-                                                      r"breast[\s-]?feeding|nursing)", text))
-    if negative_test and "childbearing_potential" in states and "pregnant" not in states:
-        states.append("pregnant")
-    if negated and "childbearing_potential" in states:
-        states.remove("childbearing_potential")
-    spans.extend(negative_test)
-    start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    return Found(start, end, PregnancyConstraint(states=states, present=not negated, text=text[start:end]))  # type: ignore[arg-type]
-
-
-def _sex(text: str) -> tuple[SexConstraint | None, list[tuple[int, int]]]:
-    any_spans = _cue_spans("any_sex", text)
-    female = [s for s in _cue_spans("female", text) if not _overlaps(s, any_spans)]
-    male = [s for s in _cue_spans("male", text) if not _overlaps(s, any_spans)]
-    spans = any_spans + female + male
-    if cue_matcher("contraception").search(text):
-        return None, spans  # "women must use birth control": a rule for women, not a sex limit
-    if female and not male:
-        return SexConstraint(sex="female", text=text[female[0][0]:female[0][1]]), spans
-    if male and not female:
-        return SexConstraint(sex="male", text=text[male[0][0]:male[0][1]]), spans
-    if any_spans and not female and not male:
-        return SexConstraint(sex="any", text=text[any_spans[0][0]:any_spans[0][1]]), spans
-    return None, spans
-
-
-def _special(text: str, kind: str) -> list[Found]:
-    """Consent, compliance, practical, judgement and other-trial items (used when nothing else was found).
-
-    In an exclusion, consent and compliance items are about *not* agreeing or
-    complying, whatever the wording; elsewhere negative cues ("unable") decide.
-    """
-    negative = bool(cue_matcher("negative").search(text))
-    topics = [cue for cue in ("other_trial", "consent", "compliance", "practical", "judgement")
-              if cue_matcher(cue).search(text)]
-    if "other_trial" in topics:
-        topics = ["other_trial"]
-    elif len(topics) > 1:
-        topics = [t for t in topics if t != "judgement"]
-    applies_to = None
-    if cue_matcher("contraception").search(text) or cue_matcher("childbearing").search(text):
-        female, male = cue_matcher("female").search(text), cue_matcher("male").search(text)
-        applies_to = "female" if female and not male else ("male" if male and not female else None)
-    out: list[Found] = []
-    for topic in topics:
-        spans = _cue_spans(topic, text)
-        positive = not negative
-        if kind == "exclusion" and topic in {"consent", "compliance"}:
-            positive = False
-        item = (ConsentItem(positive=positive, text=text) if topic == "consent"
-                else ComplianceItem(topic=topic, positive=positive, applies_to=applies_to, text=text))  # type: ignore[arg-type]
-        out.append(Found(spans[0][0], spans[-1][1], item))
-    return out
 
 
 def _context(m: Mention) -> str:
@@ -174,18 +100,30 @@ _AND_LINK = re.compile(r"(?i)\b(?:who|whom|which|that|with|requiring|requires|ne
                        r"secondary\s+to|associated\s+with|complicated\s+by|and\s+who|while)\b")
 
 
+_OR_LINK = re.compile(r"(?i)\b(?:or|either|nor|and/or)\b")
+_NEUTRAL_LINK = re.compile(r"^[\s,()]*$")
+
+
 def _logic(kind: str, found: list[Found], text: str) -> str:
-    """``any`` or ``all``: how the constraints of one criterion combine, read from the words between them."""
+    """``any`` or ``all``: how the constraints of one criterion combine, read from the words between them.
+
+    "who", "with", "requiring" ... join (all); "or" separates alternatives (any) when every
+    link that is not a bare comma says so; an exclusion that only lists conditions,
+    medicines or procedures is a list of alternatives.
+    """
+    found = [f for f in found if not (f.item.type == "sex" and f.item.sex == "any")]
     if len(found) <= 1:
         return "all"
     ordered = sorted(found, key=lambda f: f.start)
     links = [text[a.end:b.start] for a, b in zip(ordered, ordered[1:])]
     if any(_AND_LINK.search(link) for link in links):
         return "all"
-    if any(re.search(r"(?i)\b(?:or|either|nor)\b|/", link) for link in links):
+    telling = [link for link in links if not _NEUTRAL_LINK.match(link)]
+    if telling and all(_OR_LINK.search(link) for link in telling):
         return "any"
     types = {f.item.type for f in found}
-    if kind == "exclusion" and types <= _ENTITY | {"pregnancy", "compliance", "consent"}:
+    if kind == "exclusion" and types <= _ENTITY | {"pregnancy", "compliance", "consent"} and not any(
+            re.search(r";", link) for link in links):
         return "any"
     return "all"
 
@@ -194,40 +132,42 @@ def _parse(c: Criterion, ments: list[Mention], norm: str) -> ParsedCriterion:
     text = norm
     found: list[Found] = []
     covered: list[tuple[int, int]] = []
-    preg = _pregnancy(text)
+    preg = find_pregnancy(text)
     if preg:
         found.append(preg)
-    sex, sex_spans = _sex(text)
+    sex, sex_spans = find_sex(text)
+    sex_at = min(sex_spans, default=(0, 0))
     covered += sex_spans
     if sex and not preg:
-        found.append(Found(0, 0, sex))
+        found.append(Found(sex_at[0], sex_at[1], sex))
     numeric = find_scores(text)
-    numeric += [f for f in find_labs(text) if not _overlaps((f.start, f.end), [(n.start, n.end) for n in numeric])]
-    numeric += [f for f in find_ages(text, c.text) if not _overlaps((f.start, f.end), [(n.start, n.end) for n in numeric])]
+    numeric += [f for f in find_labs(text) if not overlaps((f.start, f.end), [(n.start, n.end) for n in numeric])]
+    numeric += [f for f in find_ages(text, c.text) if not overlaps((f.start, f.end), [(n.start, n.end) for n in numeric])]
     found += _merge_lab_alternatives(numeric, text)
     taken = [(f.start, f.end) for f in found if f.end > f.start]
+    windows = find_windows(text)
+    window_spans = [(w.start, w.end) for w in windows]
     allergen_from = [m.end() for m in _ALLERGEN.finditer(text)]
     for m in ments:
-        if _overlaps((m.start, m.end), taken):
+        if overlaps((m.start, m.end), taken):
             continue
         if m.kind != "condition" and any(a <= m.start for a in allergen_from):
             covered.append((m.start, m.end))  # "allergy to heparin": heparin is the allergen, not a medicine taken
             continue
         q_start = qualifier_start(text, m.start, taken)
-        exact = q_start == m.start and not post_qualified(text, m.end, taken)
+        exact = q_start == m.start and not post_qualified(text, m.end, taken + window_spans)
         found.append(Found(q_start, m.end, _entity(m, exact, text[q_start:m.end])))
         taken.append((q_start, m.end))
     if not any(f.item.type in _ENTITY for f in found):
-        terms = [t for t in fallback_terms(text, c.kind, bool(found)) if not _overlaps(t, taken)]
+        terms = [t for t in fallback_terms(text, c.kind, bool(found)) if not overlaps(t, taken)]
         if terms:
             for m in context_for_spans(text, [(s, e, "condition", None) for s, e in terms]):
                 found.append(Found(m.start, m.end, _entity(m, True, m.text)))
-    windows = find_windows(text)
     found = _attach_windows(found, windows)
     covered += [(f.start, f.end) for f in found] + [(w.start, w.end) for w in windows]
     hard = [f for f in found if f.item.type in _HARD]
     if not hard:
-        specials = _special(text, c.kind)
+        specials = find_special(text, c.kind)
         if specials:
             return ParsedCriterion(criterion=c, constraints=[f.item for f in specials], coverage="full",
                                    logic=_logic(c.kind, specials, text))
@@ -235,23 +175,45 @@ def _parse(c: Criterion, ments: list[Mention], norm: str) -> ParsedCriterion:
         return ParsedCriterion(criterion=c, constraints=[NeedsReview(text=c.text)], coverage="none", group=group)
     asides = [(m.start(), m.end()) for m in _ASIDE.finditer(text)]
     covered += asides
-    uncovered = _residual(text, covered)
     found = _dedupe(sorted(found, key=lambda f: f.start))
+    exceptions: list[Found] = []
+    for start, end in _exception_spans(text):
+        inside = [f for f in found if start <= f.start < end and f.item.type in _ENTITY | {"lab", "score"}]
+        if inside and len(inside) < len(found):
+            exceptions += inside
+            found = [f for f in found if f not in inside]
+            covered.append((start, end))
+    uncovered = _residual(text, covered)
     if allergen_from:
         found = [Found(f.start, f.end, f.item.model_copy(update={"exact": False}))
                  if f.item.type == "condition" and f.item.concept in {"allergy", "drug_allergy"} else f for f in found]
     logic = _logic(c.kind, found, text)
     examples = [a for a in asides if re.match(r"(?i)\((?:e\.?g|for example|such as|including)", text[a[0]:a[1]])]
-    if examples and any(_overlaps((f.start, f.end), examples) for f in found):
+    if examples and any(overlaps((f.start, f.end), examples) for f in found):
         logic = "any"  # constraints given as examples of a broader category
     return ParsedCriterion(criterion=c, constraints=[f.item for f in found], logic=logic,
+                           exceptions=[f.item for f in exceptions],
                            coverage="partial" if uncovered else "full", uncovered=uncovered, group=_group(c))
 
 
 _ALLERGEN = re.compile(r"(?i)\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contra-?indicat\w*|sensitivity)\s+"
                       r"(?:to|of|for|with|against)\b")
 _ASIDE = re.compile(r"(?i)\((?:e\.?g\.?|i\.?e\.?|for example|such as|based on|according to|as per|per|as defined|"
-                    r"defined as|see|including|as assessed|as confirmed|as determined|confirmed by)\b[^()]*\)")
+                    r"defined as|see|including|as assessed|as confirmed|as determined|confirmed by)\b[^()]*\)"
+                    r"|\(\s*\d+\s*(?:days?|weeks?|months?|years?)\s*\)|\(\s*[<>]=?\s*\d+(?:\.\d+)?\s*\)|\b(?:see|refer to)\s+(?:section|appendix|table)\s+[\w.]+")
+
+
+_EXCEPTION = re.compile(r"(?i)\b(?:unless|except(?:\s+for)?|excluding|other\s+than|with\s+the\s+exception\s+of|"
+                        r"but\s+not|if|in\s+case\s+of|in\s+the\s+presence\s+of)\b")
+
+
+def _exception_spans(text: str) -> list[tuple[int, int]]:
+    """Clauses that carve out an exception: from "except", "unless", "if" ... to the end of the clause."""
+    spans = []
+    for m in _EXCEPTION.finditer(text):
+        end = re.search(r"[);]|\.(?:\s|$)", text[m.end():])
+        spans.append((m.start(), m.end() + end.start() if end else len(text)))
+    return spans
 
 
 def _dedupe(found: list[Found]) -> list[Found]:
@@ -285,50 +247,13 @@ def parse_criterion(c: Criterion) -> ParsedCriterion:
     return parse_criteria([c])[0]
 
 
-def parse_criteria(items: list[Criterion]) -> list[ParsedCriterion]:
-    """Parse many criteria at once (one medspaCy pass over all of them)."""
-    norms = [normalize(c.text) for c in items]
-    all_mentions = mentions_many(norms)
-    return [_parse(c, m, n) for c, m, n in zip(items, all_mentions, norms)]
-
-
-_AGE_FIELD = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(year|yr|month|week|day|hour|minute)s?\s*$", re.I)
-_AGE_DIVISOR = {"year": 1.0, "yr": 1.0, "month": 12.0, "week": 52.18, "day": 365.25, "hour": 8766.0, "minute": 525960.0}
-
-
-def _age_field(value: str | None) -> float | None:
-    if value is None or not str(value).strip() or str(value).strip().upper() in {"N/A", "NA", "NONE"}:
-        return None
-    m = _AGE_FIELD.match(str(value))
-    if not m:
-        raise CriteriaError(f"Age '{value}' is not like '18 Years' or '6 Months': pass the record's minimumAge/maximumAge.")
-    return float(m.group(1)) / _AGE_DIVISOR[m.group(2).lower()]
-
-
-def registry_criteria(minimum_age: str | None = None, maximum_age: str | None = None,
-                      sex: str | None = None) -> list[ParsedCriterion]:
-    """Age and sex limits from the record's structured fields, as parsed inclusion criteria."""
+def parse_criteria(items: list[Criterion], chunk: int = 256) -> list[ParsedCriterion]:
+    """Parse many criteria at once (medspaCy runs over them in batches of ``chunk``)."""
     out: list[ParsedCriterion] = []
-    lo, hi = _age_field(minimum_age), _age_field(maximum_age)
-    if lo is not None or hi is not None:
-        if lo is not None and hi is not None:
-            age = AgeConstraint(comparator="between", value=lo, upper=hi, text=f"{minimum_age} to {maximum_age}")
-            label = f"Age {minimum_age} to {maximum_age}"
-        elif lo is not None:
-            age = AgeConstraint(comparator=">=", value=lo, text=f"{minimum_age} or older")
-            label = f"Age {minimum_age} or older"
-        else:
-            age = AgeConstraint(comparator="<=", value=hi, text=f"{maximum_age} or younger")  # type: ignore[arg-type]
-            label = f"Age {maximum_age} or younger"
-        crit = Criterion(kind="inclusion", text=label.replace("Years", "years").replace("Year", "year"),
-                         index=-1, source="registry")
-        out.append(ParsedCriterion(criterion=crit, constraints=[age]))
-    if sex and sex.strip().upper() in {"FEMALE", "MALE"}:
-        value = sex.strip().lower()
-        crit = Criterion(kind="inclusion", text=f"Sex: {value} only", index=-2, source="registry")
-        out.append(ParsedCriterion(criterion=crit, constraints=[SexConstraint(sex=value, text=sex)]))  # type: ignore[arg-type]
-    elif sex and sex.strip().upper() not in {"ALL", "BOTH", ""}:
-        raise CriteriaError(f"Sex '{sex}' is not ALL, FEMALE or MALE: pass the record's eligibilityModule.sex.")
+    for start in range(0, len(items), chunk):
+        batch = items[start:start + chunk]
+        norms = [normalize(c.text) for c in batch]
+        out.extend(_parse(c, m, n) for c, m, n in zip(batch, mentions_many(norms), norms))
     return out
 
 

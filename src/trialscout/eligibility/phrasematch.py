@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import Iterable
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|\S")
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=2048)
 def _tokenize(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...], tuple[str, ...], frozenset[str]]:
     """(spans, words, lower-cased words, their set) of ``text``; cached: many indexes scan the same text."""
     found = list(_TOKEN.finditer(text))
@@ -72,23 +72,33 @@ class PhraseIndex:
         self._max = max(lengths, default=0)
         self._first = {k[0] for k in self._lower} | {k[0].lower() for k in self._exact}
 
-    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[PhraseMatch]:
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[PhraseMatch]:
         """Non-overlapping longest matches, left to right, within ``text[pos:endpos]``."""
-        end_limit = len(text) if endpos is None else endpos
+        return self._find(text, pos, endpos, first_only=False)
+
+    def search(self, text: str) -> PhraseMatch | None:
+        """First match or ``None``."""
+        found = self._find(text, 0, None, first_only=True)
+        return found[0] if found else None
+
+    def _find(self, text: str, pos: int, endpos: int | None, first_only: bool) -> list[PhraseMatch]:
         spans, words, lowered, present = _tokenize(text)
         if self._first.isdisjoint(present):
-            return
+            return []
+        end_limit = len(text) if endpos is None else endpos
         i, n = 0, len(spans)
         if pos or endpos is not None:
             i = next((k for k, (s, _) in enumerate(spans) if s >= pos), n)
             n = next((k for k, (_, e) in enumerate(spans) if e > end_limit), n)
+        out: list[PhraseMatch] = []
+        first, lower_map, exact_map, longest = self._first, self._lower, self._exact, self._max
         while i < n:
-            if lowered[i] not in self._first:
+            if lowered[i] not in first:
                 i += 1
                 continue
             hit = None
-            for size in range(min(self._max, n - i), 0, -1):
-                value = self._lower.get(tuple(lowered[i:i + size])) or self._exact.get(tuple(words[i:i + size]))
+            for size in range(min(longest, n - i), 0, -1):
+                value = lower_map.get(lowered[i:i + size]) or exact_map.get(words[i:i + size])
                 if value is not None:
                     hit = (size, value)
                     break
@@ -96,12 +106,11 @@ class PhraseIndex:
                 i += 1
                 continue
             size, value = hit
-            yield PhraseMatch(text, spans[i][0], spans[i + size - 1][1], value)
+            out.append(PhraseMatch(text, spans[i][0], spans[i + size - 1][1], value))
+            if first_only:
+                break
             i += size
-
-    def search(self, text: str) -> PhraseMatch | None:
-        """First match or ``None``."""
-        return next(self.finditer(text), None)
+        return out
 
     def lookup(self, phrase: str) -> str | None:
         """Value of exactly this phrase (case-insensitive, or exact case for abbreviations)."""

@@ -22,11 +22,11 @@ _LEAD_IN = re.compile(
     r"(?:with|who\s+(?:have|had|has)(?:\s+(?:a|an))?|having|suffering\s+from|diagnosed\s+with|presenting\s+with)"
     r"|(?:a\s+)?(?:(?:known|documented|prior|previous|past|clinical|confirmed|established|current|active|recent)\s+)?"
     r"(?:(?:medical|clinical)\s+)?(?:history|diagnosis|presence|evidence|signs?|symptoms?)\s+of"
-    r"|diagnosed\s+(?:with|as)|suffering\s+from|known|active|current)\s+",
+    r"|diagnosed\s+(?:with|as)|suffering\s+from|known|active|current|currently(?:\s+(?:a|an|has|have|having))?)\s+",
     re.IGNORECASE)
 _PHRASE_STOP = re.compile(
     r"[,;:.()\[\]\d<>=]|\b(?:who|whom|that|which|requiring|requires|required|with|without|in|at|on|within|for|during|due|"
-    r"caused|because|as|than|except|unless|including|such|if|when|where|after|before|prior|since|defined|based|by|"
+    r"caused|because|as|than|except|unless|including|such|if|when|where|after|before|prior|since|defined|based|by|from|"
     r"according|e\.g|i\.e|etc)\b", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:,|/|\bor\b|\band\b|\band/or\b)\s*", re.IGNORECASE)
 _NOT_A_TERM = re.compile(
@@ -35,7 +35,9 @@ _NOT_A_TERM = re.compile(
     r"study|trial|protocol|investigator|consent|any|all|other|following|criteria|criterion|listed|above|below|"
     r"allowed|permitted|eligible|excluded|included|use|using|treatment|therapy|drug|drugs|medication|medications|"
     r"need|needs|needed|do|does|did|not|no|if|it|this|these|those|they|their|his|her|we|you|your|patient|patients|"
-    r"subject|subjects|person|people|years?|months?|weeks?|days?)\b",
+    r"subject|subjects|person|people|years?|months?|weeks?|days?|benefit|response|responder|from|score|level|"
+    r"value|count|test|result|results|receiving|pharmacotherapy|treatments?|medicines?|procedures?|interventions?|"
+    r"medications?|drugs?)\b",
     re.IGNORECASE)
 
 
@@ -120,7 +122,8 @@ def fallback_terms(text: str, kind: str, has_other: bool) -> list[tuple[int, int
     criterion with nothing else in it, the criterion itself ("Chest tubes").
     Criteria about consent, visits, pregnancy or other studies are left alone.
     """
-    for cue in ("consent", "compliance", "judgement", "other_trial", "pregnancy", "lactation", "childbearing"):
+    for cue in ("consent", "compliance", "practical", "judgement", "other_trial", "pregnancy", "lactation",
+                "childbearing"):
         if cue_matcher(cue).search(text):
             return []
     body = text.rstrip(" .;")
@@ -133,7 +136,7 @@ def fallback_terms(text: str, kind: str, has_other: bool) -> list[tuple[int, int
         return []
     if has_other:
         return []
-    stripped = re.sub(r"(?i)^(?:no|not|without|non|any)\s+", "", body)
+    stripped = re.sub(r"(?i)^(?:no|not|without|non|any|currently|current|active)\s+(?:(?:a|an)\s+)?", "", body)
     offset = len(body) - len(stripped)
     if len(stripped.split()) <= 4 and not _PHRASE_STOP.search(stripped):
         return _items(body, offset, len(body))

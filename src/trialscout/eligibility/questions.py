@@ -24,7 +24,7 @@ from .constraints import (
     ParsedCriterion, ParsedEligibility, PregnancyConstraint, ProcedureConstraint, ScoreConstraint, SexConstraint,
 )
 from .labs import analytes
-from .measures import score_spec
+from .grades import score_spec
 from .ruleset import vocabulary
 
 

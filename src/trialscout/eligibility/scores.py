@@ -15,7 +15,7 @@ from datetime import date
 
 from .labs import convert
 from .errors import UnitError
-from .measures import score_spec
+from .grades import score_spec
 from .profile.models import Profile
 from .text import grade_number
 

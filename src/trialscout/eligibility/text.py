@@ -18,25 +18,32 @@ _GRADE = r"(?:a\s+)?(?:grade|class|stage|category)\s+(?:\d|[IV]{1,3}\b)"
 _WORDNUM = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
 _AHEAD = rf"(?=\s*(?:{_NUM}|{_GRADE}|{_WORDNUM}))"
 
-# (pattern, replacement) applied in order; each pattern is case-insensitive.
-_RULES: list[tuple[str, str]] = [
+_SYMBOLS: list[tuple[str, str]] = [
     (r"&gt;", ">"), (r"&lt;", "<"), (r"&amp;", "&"),
     (r"[≥⩾≧]|>\s*=|=\s*>|>\s*or\s*=|≥\s*/\s*=|>/=", " >= "),
     (r"[≤⩽≦]|<\s*=|=\s*<|<\s*or\s*=|≤\s*/\s*=|</=", " <= "),
     (r"[＞﹥]", " > "), (r"[＜﹤]", " < "),
     (r"[–—−‐‑]", "-"),
-    (r"\b(?:over|above|older than|greater than|more than)\s+(?:the\s+)?age\s+of\b", " age > "),
-    (r"\b(?:under|below|younger than|less than)\s+(?:the\s+)?age\s+of\b", " age < "),
-    (r"\b(?:greater|more|higher|larger|older) than or equal(?: to)?\b", " >= "),
-    (r"\b(?:less|lower|fewer|smaller|younger) than or equal(?: to)?\b", " <= "),
-    (r"\bequal to or (?:greater|more|higher|above) than\b|\bequal to or (?:greater|more|higher|above)\b", " >= "),
-    (r"\bequal to or (?:less|lower|below) than\b|\bequal to or (?:less|lower|below)\b", " <= "),
-    (r"\b(?:at least|no less than|not less than|no fewer than|not lower than|a minimum of|minimum of|minimum|min\.?)" + _AHEAD, " >= "),
-    (r"\b(?:at most|no more than|not more than|not greater than|no greater than|no higher than|not exceeding|not to exceed|a maximum of|maximum of|maximum|max\.?|up to)" + _AHEAD, " <= "),
-    (r"\b(?:greater than|more than|higher than|larger than|older than|in excess of|exceeding|exceeds|above|over)" + _AHEAD, " > "),
-    (r"\b(?:less than|lower than|fewer than|smaller than|younger than|below|under)" + _AHEAD, " < "),
 ]
-_COMPILED = [(re.compile(p, re.IGNORECASE), r) for p, r in _RULES]
+# Comparators in words, one alternative per symbol; tried longest first in a single pass.
+_WORDS: list[tuple[str, str]] = [
+    (r"(?:greater|more|higher|larger|older) than or equal(?: to)?|equal to or (?:greater|more|higher|above)(?: than)?", ">="),
+    (r"(?:less|lower|fewer|smaller|younger) than or equal(?: to)?|equal to or (?:less|lower|below)(?: than)?", "<="),
+    (r"(?:over|above|older than|greater than|more than)\s+(?:the\s+)?age\s+of", "age >"),
+    (r"(?:under|below|younger than|less than)\s+(?:the\s+)?age\s+of", "age <"),
+    (r"(?:at least|no less than|not less than|no fewer than|not lower than|a minimum of|minimum of|minimum|min\.?)" + _AHEAD, ">="),
+    (r"(?:at most|no more than|not more than|not greater than|no greater than|no higher than|not exceeding|"
+     r"not to exceed|a maximum of|maximum of|maximum|max\.?|up to)" + _AHEAD, "<="),
+    (r"(?:greater than|more than|higher than|larger than|older than|in excess of|exceeding|exceeds|above|over)" + _AHEAD, ">"),
+    (r"(?:less than|lower than|fewer than|smaller than|younger than|below|under)" + _AHEAD, "<"),
+]
+_SYMBOL_RX = [(re.compile(p, re.IGNORECASE), r) for p, r in _SYMBOLS]
+_WORD_RX = re.compile(r"\b(?:" + "|".join(f"(?P<w{i}>{p})" for i, (p, _) in enumerate(_WORDS)) + ")", re.IGNORECASE)
+
+
+def _word_comparator(m: re.Match[str]) -> str:
+    return f" {_WORDS[int(m.lastgroup[1:])][1]} "  # type: ignore[index]
+
 
 _POSTFIX_UNIT = r"(\s*(?:[x×*]\s*10\s*[\^*]?\s*\d+\s*)?(?:%|[a-zA-Zµμ/^*×\d.]+)?(?:\s+(?:of\s+age|old))?)"
 _POSTFIX_GE = re.compile(
@@ -64,8 +71,9 @@ def normalize(text: str) -> str:
         return _SPACES.sub(" ", s).strip()
     s = _POSTFIX_GE.sub(lambda m: f">= {m.group(1)}{m.group(2)}", s)
     s = _POSTFIX_LE.sub(lambda m: f"<= {m.group(1)}{m.group(2)}", s)
-    for pattern, repl in _COMPILED:
+    for pattern, repl in _SYMBOL_RX:
         s = pattern.sub(repl, s)
+    s = _WORD_RX.sub(_word_comparator, s)
     s = re.sub(r"(?<![<>=])\s*([<>])\s*(?!=)", r" \1 ", s)
     s = re.sub(r"\s*(>=|<=)\s*", r" \1 ", s)
     return _SPACES.sub(" ", s).strip()

@@ -7,10 +7,11 @@ from .labels import label
 from .meaning import could_go_wrong, could_lead_to, substances
 from .models import Draft, LabelLine
 from .joining import who_can_join
-from .readability import TARGET_GRADE, grade
+from .readability import TARGET_GRADE, Grader
 from .reading import Reading, read_trial
 from .resources import Resources
 from .summary import fit_grade, headline, summary_variants
+from .text import split_sentences
 
 _LABEL_KINDS = ("overall_status", "phase", "study_type", "primary_purpose", "allocation", "intervention_model",
                 "masking")
@@ -24,11 +25,12 @@ class TemplateWriter:
 
     def __init__(self, resources: Resources) -> None:
         self.res = resources
+        self.grader = Grader(resources.templates.readability_lang)
 
     def compose(self, trial: Trial) -> Draft:
         res = self.res
         r = read_trial(trial, res)
-        sentences, _ = fit_grade(summary_variants(r, res), self.grade, TARGET_GRADE)
+        sentences, _ = fit_grade(summary_variants(r, res), self.grader.grade, TARGET_GRADE)
         heading, items, more = substances(r, res)
         return Draft(
             headline=headline(r, res),
@@ -42,10 +44,12 @@ class TemplateWriter:
             labels=label_lines(trial, res),
             informational=res.templates("meaning.informational"),
             disclaimer=res.templates.lines("disclaimer.lines"),
+            headings=dict(res.templates.raw("headings")),
         )
 
-    def grade(self, text: str) -> float:
-        return grade(text, self.res.templates.readability_lang)
+    def grade(self, text: str | list[str]) -> float:
+        """Reading grade of a text or of a list of sentences."""
+        return self.grader.grade(split_sentences(text) if isinstance(text, str) else text)
 
     def reading(self, trial: Trial) -> Reading:
         return read_trial(trial, self.res)

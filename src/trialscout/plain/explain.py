@@ -22,7 +22,7 @@ from .models import Defect, Draft, Fallback, PlainTrial, Substance
 from .readability import TARGET_GRADE
 from .resources import Resources
 from .summary import MAX_HEADLINE_WORDS, MAX_SENTENCES, MIN_SENTENCES
-from .text import split_sentences, word_count
+from .text import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def explain_trial(trial: Trial, res: Resources, writer: Writer | None = None,
     for d in defects:
         log.warning("plain %s: dropped an ungrounded %s sentence (%s): %r", trial.nct_id, d.section,
                     "; ".join(d.problems), d.sentence)
-    grade = base.grade(" ".join(draft.summary)) if draft.summary else None
+    grade = base.grade(draft.summary) if draft.summary else None
     return PlainTrial(nct_id=trial.nct_id, lang=res.lang, draft=draft, writer=writer_name,
                       summary_grade=round(grade, 2) if grade is not None else None,
                       defects=defects, fallbacks=fallbacks)
@@ -90,8 +90,8 @@ def _merge(draft: Draft, proposal: dict[str, Any], evidence: Evidence,
                 fallbacks.append(Fallback(section, "not text"))
                 continue
             sentences = [value.strip()]
-            if word_count(value) > MAX_HEADLINE_WORDS:
-                fallbacks.append(Fallback(section, f"{word_count(value)} words (at most {MAX_HEADLINE_WORDS})"))
+            if len(value.split()) > MAX_HEADLINE_WORDS:
+                fallbacks.append(Fallback(section, f"{len(value.split())} words (at most {MAX_HEADLINE_WORDS})"))
                 continue
         else:
             found = _sentences(value)
@@ -107,7 +107,7 @@ def _merge(draft: Draft, proposal: dict[str, Any], evidence: Evidence,
             fallbacks.append(Fallback(section, "ungrounded: " + "; ".join(problems[:5])))
             continue
         if section != "headline":
-            level = base.grade(" ".join(sentences))
+            level = base.grade(sentences)
             if level > TARGET_GRADE:
                 fallbacks.append(Fallback(section, f"reading grade {level:.1f} (at most {TARGET_GRADE:g})"))
                 continue

@@ -82,9 +82,9 @@ def _key_token(token: str) -> str:
     return t
 
 
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    """(key, start, end) for each alphanumeric run of ``text``."""
-    return [(_key_token(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+def _keys(text: str) -> tuple[str, ...]:
+    """The match keys of the words of ``text`` (lower case, singular, one spelling)."""
+    return tuple(map(_key_token, _TOKEN.findall(text)))
 
 
 def _glued(text: str, start: int, end: int) -> bool:
@@ -100,7 +100,7 @@ def _shouting(text: str) -> bool:
     return len(letters) > 12 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
 
 
-def _is_capital_alias(form: str) -> bool:
+def is_capital_alias(form: str) -> bool:
     letters = [c for c in form if c.isalpha()]
     return 0 < len(letters) <= 5 and form == form.upper() and " " not in form
 
@@ -118,10 +118,10 @@ class Glossary:
         self._lengths: dict[str, list[int]] = {}
         for entry in self.entries:
             for form in entry.forms:
-                key = tuple(t[0] for t in _tokens(form))
+                key = _keys(form)
                 if not key:
                     continue
-                self._index[key] = (entry, _is_capital_alias(form) and form != entry.term)
+                self._index[key] = (entry, is_capital_alias(form) and form != entry.term)
                 lengths = self._lengths.setdefault(key[0], [])
                 if len(key) not in lengths:
                     lengths.append(len(key))
@@ -140,23 +140,32 @@ class Glossary:
 
     def find(self, text: str, kinds: Iterable[str] | None = None) -> list[Match]:
         """Terms in ``text``, longest first, left to right, not overlapping."""
-        wanted = frozenset(kinds) if kinds is not None else None
-        toks = _tokens(text)
+        if kinds is not None:
+            wanted = frozenset(kinds)
+            return self.only(wanted)._find(text, wanted)
+        return self._find(text, None)
+
+    def _find(self, text: str, kinds: frozenset[str] | None) -> list[Match]:
+        words = _TOKEN.findall(text)
+        keys = list(map(_key_token, words))
+        lengths = self._lengths
+        if lengths.keys().isdisjoint(keys):
+            return []  # no term starts with any word of the text: the common case
+        wanted = kinds
+        spans = [m.span() for m in _TOKEN.finditer(text)]
         shouting: bool | None = None
         found: list[Match] = []
-        i = 0
-        lengths = self._lengths
-        while i < len(toks):
+        i, count = 0, len(keys)
+        while i < count:
             hit = None
-            for n in lengths.get(toks[i][0], ()):
-                if i + n > len(toks):
+            for n in lengths.get(keys[i], ()):
+                if i + n > count:
                     continue
-                key = tuple(t[0] for t in toks[i:i + n])
-                item = self._index.get(key)
+                item = self._index.get(tuple(keys[i:i + n]))
                 if item is None:
                     continue
                 entry, capitals_only = item
-                start, end = toks[i][1], toks[i + n - 1][2]
+                start, end = spans[i][0], spans[i + n - 1][1]
                 raw = text[start:end]
                 if capitals_only:
                     if shouting is None:
@@ -199,6 +208,14 @@ class Glossary:
     def entries_explaining(self, word: str) -> list[Entry]:
         """Entries whose plain words, explanation or risk use ``word`` (for the grounding check)."""
         return self._by_word.get(word.lower(), [])
+
+    def only(self, kinds: Iterable[str]) -> "Glossary":
+        """The entries of some kinds, as a glossary of their own (smaller, so faster to search)."""
+        key = frozenset(kinds)
+        cache: dict[frozenset[str], Glossary] = self.__dict__.setdefault("_only_cache", {})
+        if key not in cache:
+            cache[key] = Glossary([e for e in self.entries if not key.isdisjoint(e.kinds)])
+        return cache[key]
 
     def merged(self, extra: Sequence[Entry]) -> "Glossary":
         """A glossary where ``extra`` entries win over ours for the same term."""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..trial import Trial
 from .errors import RulesError
-from .glossary import Entry, Glossary
+from .glossary import Entry, Glossary, is_capital_alias
 from .labels import label
 from .text import NUMBER, WORD, normalize, normalize_chars, number_key, value_key, word_forms
 
@@ -79,7 +79,7 @@ def load_lexicon(lang: str = "en") -> Lexicon:
     try:
         units = tuple(sorted({u.lower() for u in data["units"]}, key=len, reverse=True))
         pattern = "|".join(re.escape(u).replace(r"\ ", r"\s?") for u in units)
-        quantity = re.compile(rf"({NUMBER.pattern})\s*({pattern})(?![\w/])", re.IGNORECASE)
+        quantity = re.compile(rf"(?=\d)({NUMBER.pattern})\s*({pattern})(?![\w/])", re.IGNORECASE)
         return Lexicon(
             number_words={k.lower(): value_key(v) for k, v in data["number_words"].items()},
             units=units,
@@ -126,10 +126,24 @@ def spelling_key(text: str) -> str:
 
 
 @cache
-def _form_pattern(form: str) -> re.Pattern[str]:
-    parts = [re.escape(p) for p in re.findall(r"[^\W_]+", spelling_key(form))]
+def _form_pattern(form: str, exact_case: bool = False) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """A pattern for ``form`` that starts with its first word (so the search can skip ahead fast)."""
+    parts = tuple(re.findall(r"[^\W_]+", form if exact_case else spelling_key(form)))
     plural = r"(?:s|es|'s)?"
-    return re.compile(r"(?<!\w)" + (plural + r"[^\w]{1,3}").join(parts) + plural + r"(?!\w)")
+    pattern = (plural + r"[^\w]{1,3}").join(re.escape(p) for p in parts) + plural + r"(?!\w)"
+    return re.compile(pattern), parts
+
+
+def _names_in(text: str, form: str, exact_case: bool = False) -> bool:
+    pattern, parts = _form_pattern(form, exact_case)
+    if not parts or not all(p[:max(2, len(p) - 2)] in text for p in parts):
+        return False  # a cheap test first: every word's stem occurs somewhere
+    m = pattern.search(text)
+    while m is not None:
+        if m.start() == 0 or not text[m.start() - 1].isalnum():
+            return True
+        m = pattern.search(text, m.start() + 1)
+    return False
 
 
 def _record_texts(trial: Trial) -> list[str]:
@@ -180,6 +194,8 @@ def _code_label_texts(trial: Trial) -> list[str]:
 
 
 _NUMBER_FAST = re.compile(r"(?=\d)" + NUMBER.pattern)
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 class ClaimReader:
@@ -190,6 +206,9 @@ class ClaimReader:
         self.known_words = known_words
         self._cache: dict[str, tuple[Claim, ...]] = {}
         self._size = size
+
+    def clear(self) -> None:
+        self._cache.clear()
 
     def __call__(self, sentence: str) -> tuple[Claim, ...]:
         found = self._cache.get(sentence)
@@ -210,8 +229,17 @@ class ClaimReader:
         for m in _NUMBER_FAST.finditer(text):
             if not any(a <= m.start() < b for a, b in spans):
                 out.append(Claim("number", m.group(), number_key(m.group()) or "?"))
-        for position, m in enumerate(WORD.finditer(text)):
-            claim = self._word(m.group(), position == 0 or _after_break(text, m.start()))
+        claim_words, number_words = lex.claim_words, lex.number_words
+        suffixes, shortest = lex.claim_suffixes, lex.suffix_min_length
+        tokens = WORD.findall(text)
+        offset = 0
+        for position, token in enumerate(tokens):
+            if token.isalpha() and token.islower() and token not in claim_words and token not in number_words and (
+                    len(token) < shortest or not token.endswith(suffixes)):
+                continue  # an ordinary lower-case word: the common case
+            at = text.find(token, offset)
+            offset = at + len(token)
+            claim = self._word(token, position == 0 or _after_break(text, at))
             if claim is not None:
                 out.append(claim)
         return out
@@ -221,8 +249,8 @@ class ClaimReader:
         lower = token.lower()
         if lower in lex.number_words:
             return Claim("number", token, lex.number_words[lower])
-        if any(c.isdigit() for c in token):
-            if not any(c.isalpha() for c in token):
+        if not token.isalpha() and _DIGIT.search(token):
+            if not _LETTER.search(token):
                 return None  # a bare number: read with the numbers
             return Claim("word", token, lower, code=True)
         letters = [c for c in token if c.isalpha()]
@@ -262,6 +290,8 @@ class Evidence:
         self.lexicon = lexicon
         self.reader = reader or ClaimReader(lexicon, known_words)
         written = normalize_chars("\n".join(_record_texts(trial) + _code_label_texts(trial)))
+        self.written = written
+        self.fields = {normalize(c) for c in trial.conditions}
         self.text = written.lower()
         self.spelled = spelling_key(written)
         self.numbers: set[str] = set()
@@ -326,14 +356,14 @@ class Evidence:
         """True when the record names the glossary ``entry`` (its term or an alias)."""
         known = self._uses.get(entry.term)
         if known is None:
-            known = self._uses[entry.term] = any(self._names(form) for form in (*entry.forms, *entry.exact_aliases))
+            known = self._uses[entry.term] = any(self._names(form, form is not entry.term) for form in entry.forms) or any(
+                form in self.fields for form in entry.exact_aliases)
         return known
 
-    def _names(self, form: str) -> bool:
-        parts = re.findall(r"[^\W_]+", spelling_key(form))
-        if not parts or not all(p[:max(2, len(p) - 2)] in self.spelled for p in parts):
-            return False  # a cheap test first: every word's stem occurs somewhere
-        return bool(_form_pattern(form).search(self.spelled))
+    def _names(self, form: str, alias: bool = True) -> bool:
+        if alias and is_capital_alias(form):
+            return _names_in(self.written, form, exact_case=True)
+        return _names_in(self.spelled, form)
 
     # --- sentences ------------------------------------------------------------------
 

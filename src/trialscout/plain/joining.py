@@ -91,6 +91,8 @@ def who_can_join(r: Reading, res: Resources) -> WhoCanJoin:
                 used.add(n)
     age_words = tuple(t.raw("reading.age_words"))
     for n, item in enumerate(items):
+        if len(who.needs) >= MAX_NEEDS and len(who.cannot) >= MAX_CANNOT:
+            break
         if n in used:
             continue
         target = who.needs if item.kind == "inclusion" else who.cannot

@@ -62,6 +62,7 @@ class Draft:
     labels: list[LabelLine] = field(default_factory=list)
     informational: str = ""
     disclaimer: list[str] = field(default_factory=list)
+    headings: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class PlainTrial:
             "who_can_join": asdict(d.who),
             "labels": [asdict(label) for label in d.labels],
             "disclaimer": d.disclaimer,
+            "headings": d.headings,
             "sections": self.sections_present(),
             "defects": [asdict(x) for x in self.defects],
             "fallbacks": [asdict(x) for x in self.fallbacks],

@@ -18,7 +18,7 @@ from .simplify import drop_brackets
 from .text import normalize, word_count
 
 _CODE_LIKE = re.compile(r"^(?=.*\d)(?=.*[^\W\d_])[\w\-+./]+$")
-_DOSE_TAIL = re.compile(r"(?:,\s+|\s+)\d[\d.,]*\s*(?:%|[^\W\d_][\w/^.]*)?(?:\s.*)?$")
+_DOSE_TAIL = re.compile(r"(?:,\s+|\s+)\d[\d.,]*\s*(?:%|[^\W\d_][\w/^.]*)(?:\s.*)?$")
 _DRUG_LIKE = {"DRUG", "BIOLOGICAL", "GENETIC", "DIETARY_SUPPLEMENT", "COMBINATION_PRODUCT"}
 _TIME_UNITS = {"day", "week", "month", "year", "hour"}
 

@@ -17,6 +17,7 @@ from .templates import Templates
 from .text import capitalize_first, ensure_period, normalize, word_count
 
 _BRACKETS = re.compile(r"\s*[(\[][^()\[\]]{0,200}[)\]]")
+_CLAUSE_END = re.compile(r"[;。]")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:])")
 
 MAX_SENTENCE_WORDS = 20
@@ -51,9 +52,10 @@ def simplify_sentence(sentence: str, res: Resources) -> str | None:
 
 
 @cache
-def _item_rules(templates: Templates) -> tuple[re.Pattern[str], tuple[str, ...], re.Pattern[str]]:
+def _item_rules(templates: Templates) -> tuple[tuple[frozenset[str], tuple[str, ...]], tuple[str, ...], re.Pattern[str]]:
     reading = templates.raw("reading")
-    skip = re.compile("|".join(re.escape(w) for w in reading["skip_when"]), re.IGNORECASE)
+    words = [w.lower() for w in reading["skip_when"]]
+    skip = (frozenset(w for w in words if re.fullmatch(r"\w+", w)), tuple(w for w in words if not re.fullmatch(r"\w+", w)))
     prefixes = "|".join(re.escape(p) for p in sorted(reading["strip_prefixes"], key=len, reverse=True))
     return skip, tuple(reading["heading_endings"]), re.compile(rf"^(?:{prefixes})\s+", re.IGNORECASE)
 
@@ -61,13 +63,18 @@ def _item_rules(templates: Templates) -> tuple[re.Pattern[str], tuple[str, ...],
 def simplify_item(text: str, res: Resources) -> str | None:
     """A criterion as a short plain line ("Patients with severe active bleeding;" → "Severe active bleeding")."""
     skip, endings, prefix = _item_rules(res.templates)
-    line = normalize(text)
-    if skip.search(line) or line.endswith(endings):
+    if len(text) > 40 * MAX_ITEM_WORDS or text.rstrip().endswith(endings):
         return None
-    line = drop_brackets(line)
-    line = re.split(r"[;。]", line)[0].strip(" .,:")
+    lowered = text.lower()
+    single, phrases = skip
+    if not single.isdisjoint(re.findall(r"\w+", lowered)) or any(p in lowered for p in phrases):
+        return None
+    line = drop_brackets(normalize(text)) if "(" in text or "[" in text else normalize(text)
+    line = _CLAUSE_END.split(line, maxsplit=1)[0].strip(" .,:")
     line = prefix.sub("", line, count=1).strip()
+    if not line or word_count(line) > MAX_ITEM_WORDS:
+        return None
     line = res.glossary.replace(line, kinds=PLAIN_KINDS).strip(" .,:")
-    if not line or word_count(line) > MAX_ITEM_WORDS or word_count(line) < 1:
+    if not line or word_count(line) > MAX_ITEM_WORDS:
         return None
     return capitalize_first(line)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..trial import Trial
+from .labels import label
 from .reading import Reading, is_code
 from .resources import Resources
 from .simplify import simplify_sentence
@@ -44,10 +45,10 @@ def headline(r: Reading, res: Resources) -> str:
         candidates += [t("headline.condition_only", condition=c) for c in conditions]
     title = r.trial.brief_title or r.trial.official_title
     if title:
-        candidates.append(t("headline.title", title=res.glossary.replace(normalize(title))))
+        candidates.append(t("headline.title", title=normalize(title)))
     candidates.append(t("headline.nothing"))
     for text in candidates:
-        if word_count(text) <= MAX_HEADLINE_WORDS:
+        if len(text.split()) <= MAX_HEADLINE_WORDS:
             return capitalize_first(text.strip())
     return capitalize_first(candidates[-1])
 
@@ -81,11 +82,25 @@ def summary_variants(r: Reading, res: Resources) -> list[Variants]:
     if len(sentences) > MAX_SENTENCES:
         sentences = [s for i, s in enumerate(sentences) if i != 1][:MAX_SENTENCES]
     if len(sentences) < MIN_SENTENCES:
-        for extra in _from_registry_summary(r.trial, res):
+        for extra in _fillers(r, res):
+            if any(extra in s for s in sentences):
+                continue
             sentences.append([extra])
             if len(sentences) >= MIN_SENTENCES:
                 break
     return sentences
+
+
+def _fillers(r: Reading, res: Resources) -> list[str]:
+    """Sentences for thin records: the registry's own summary made plainer, the title, the status."""
+    out = _from_registry_summary(r.trial, res)
+    title = r.trial.brief_title or r.trial.official_title
+    if title and word_count(title) <= 25 and not _what(r, res)[0].startswith(res.templates("summary.title", title="")[:12]):
+        out.append(res.templates("summary.title", title=normalize(title).rstrip(" .")))
+    status = label("status", r.trial.overall_status)
+    if status is not None and status.explain:
+        out.append(status.explain)
+    return out
 
 
 def _treatment_phrases(r: Reading, res: Resources) -> list[str]:
@@ -103,7 +118,7 @@ def _treatment_phrases(r: Reading, res: Resources) -> list[str]:
             out.append(one.entry.plain)
         return _unique(out)
     names = _unique([x.name for x in tested])
-    if len(names) <= 3:
+    if len(tested) <= 3 and len(names) > 1:
         out = [join_words(names, t("words.and"))]
     else:
         out = [t("words.several", first=join_words(names[:2], t("words.and")))]
@@ -226,20 +241,21 @@ def _unique(items: list[str]) -> list[str]:
     return [x for x in items if x and not (x in seen or seen.add(x))]
 
 
-def fit_grade(sentences: list[Variants], grade: Callable[[str], float], target: float) -> tuple[list[str], float]:
+def fit_grade(sentences: list[Variants], grade: Callable[[list[str]], float],
+              target: float) -> tuple[list[str], float]:
     """Pick one variant per sentence, stepping the hardest to plainer ones until ``target`` is met."""
     choice = [0] * len(sentences)
 
-    def text() -> str:
-        return " ".join(s[i] for s, i in zip(sentences, choice))
+    def chosen() -> list[str]:
+        return [s[i] for s, i in zip(sentences, choice)]
 
-    current = grade(text())
+    current = grade(chosen())
     while current > target:
-        options = [(grade(s[i]), n) for n, (s, i) in enumerate(zip(sentences, choice)) if i + 1 < len(s)]
+        options = [(grade([s[i]]), n) for n, (s, i) in enumerate(zip(sentences, choice)) if i + 1 < len(s)]
         if not options:
             break
         _, n = max(options)
         choice[n] += 1
-        current = grade(text())
-    return [s[i] for s, i in zip(sentences, choice)], current
+        current = grade(chosen())
+    return chosen(), current
 

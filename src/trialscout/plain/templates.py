@@ -25,7 +25,11 @@ class Templates:
     source: str = ""
 
     def has(self, key: str) -> bool:
-        return isinstance(self._get(key), (str, list))
+        cache: dict[str, bool] = self.__dict__.setdefault("_has_cache", {})
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = isinstance(self._get(key), (str, list))
+        return found
 
     def raw(self, key: str) -> Any:
         value = self._get(key)
@@ -34,14 +38,25 @@ class Templates:
         return value
 
     def __call__(self, key: str, /, **slots: Any) -> str:
-        template = self.raw(key)
-        if not isinstance(template, str):
-            raise RulesError(f"{self.source}: {key!r} is not a sentence template")
-        wanted = {name for _, name, _, _ in _FORMATTER.parse(template) if name}
-        missing = wanted - set(slots)
+        template, wanted = self._compiled(key)
+        if not slots:
+            if wanted:
+                raise TemplateSlotError(f"{self.source}: template {key!r} needs {sorted(wanted)}, not given")
+            return template
+        missing = wanted - slots.keys()
         if missing:
             raise TemplateSlotError(f"{self.source}: template {key!r} needs {sorted(missing)}, not given")
-        return template.format(**{k: v for k, v in slots.items() if k in wanted})
+        return template.format_map(slots)
+
+    def _compiled(self, key: str) -> tuple[str, frozenset[str]]:
+        cache: dict[str, tuple[str, frozenset[str]]] = self.__dict__.setdefault("_compiled_cache", {})
+        found = cache.get(key)
+        if found is None:
+            template = self.raw(key)
+            if not isinstance(template, str):
+                raise RulesError(f"{self.source}: {key!r} is not a sentence template")
+            found = cache[key] = (template, frozenset(n for _, n, _, _ in _FORMATTER.parse(template) if n))
+        return found
 
     def lines(self, key: str) -> list[str]:
         value = self.raw(key)

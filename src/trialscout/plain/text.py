@@ -31,8 +31,13 @@ def normalize_chars(text: str) -> str:
     return unescape(text).replace("µ", "μ").replace("\u00a0", " ").replace("，", ", ").replace("İ", "I")
 
 
+_NEEDS_WORK = re.compile(r"[\\µ\u00a0，İ\t\n\r\f\v]|\s\s")
+
+
 def normalize(text: str) -> str:
     """:func:`normalize_chars`, then single spaces."""
+    if _NEEDS_WORK.search(text) is None:
+        return text.strip()  # the common case: nothing to change
     return _SPACES.sub(" ", normalize_chars(text)).strip()
 
 

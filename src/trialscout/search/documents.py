@@ -7,12 +7,13 @@ their city when the gazetteer knows it (``located = "city"``).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ..trial import OPEN_STATUSES, Trial
+from ..trial import OPEN_STATUSES, STATUSES, Trial
 from .geo import Gazetteer
 
 NOT_STATED = "NOT_STATED"
@@ -22,6 +23,14 @@ NO_MAX_AGE = 999.0
 #: the cells that cover its circle at the finest level where they are few.
 CELL_LEVELS = (0.25, 1.0, 4.0, 16.0)
 MAX_CARD_CONDITIONS = 8
+#: Statuses as small numbers, for the fast fields a "near" search reads (``status_code``, ``site_status``).
+STATUS_CODES: tuple[str, ...] = tuple(sorted(STATUSES | {NOT_STATED}))
+STATUS_CODE = {name: code for code, name in enumerate(STATUS_CODES)}
+
+
+def trial_key(nct_id: str) -> int:
+    """A number for a trial, shared by its trial document and its site documents (64-bit hash of the id)."""
+    return int.from_bytes(hashlib.blake2b(nct_id.encode(), digest_size=8).digest(), "big")
 
 
 @dataclass(frozen=True)
@@ -72,16 +81,42 @@ def sites_of(trial: Trial, gazetteer: Gazetteer) -> list[CardSite]:
     return sites
 
 
-def index_document(trial: Trial, content_hash: str, gazetteer: Gazetteer) -> dict[str, list[Any]]:
+def index_documents(trial: Trial, content_hash: str, gazetteer: Gazetteer) -> list[dict[str, list[Any]]]:
+    """The trial's document, then one small document per located site (what a "near" search reads)."""
+    sites = sites_of(trial, gazetteer)
+    return [index_document(trial, content_hash, gazetteer, sites)] + site_documents(trial, sites)
+
+
+def site_documents(trial: Trial, sites: list[CardSite]) -> list[dict[str, list[Any]]]:
+    """Per located site: its trial's key, its place in the card's list, coordinates, effective status
+    (its own, else the trial's), country and grid cells. They carry the trial's id, so deleting the trial
+    deletes them."""
+    key = trial_key(trial.nct_id)
+    trial_status = trial.overall_status or NOT_STATED
+    documents = []
+    for number, s in enumerate(sites):
+        if s.lat is None or s.lon is None:
+            continue
+        documents.append({
+            "id": [trial.nct_id], "kind": ["site"], "key": [key], "site_no": [number],
+            "site_lat": [s.lat], "site_lon": [s.lon], "site_status": [STATUS_CODE.get(s.status or trial_status, 0)],
+            "country": [s.country] if s.country else [],
+            "cell": sorted({cell_key(level, s.lat, s.lon) for level in range(len(CELL_LEVELS))}),
+        })
+    return documents
+
+
+def index_document(trial: Trial, content_hash: str, gazetteer: Gazetteer,
+                   sites: list[CardSite] | None = None) -> dict[str, list[Any]]:
     """The index fields of one trial (field name → values)."""
     status = trial.overall_status or NOT_STATED
-    sites = sites_of(trial, gazetteer)
+    sites = sites_of(trial, gazetteer) if sites is None else sites
     trial_open = status in OPEN_STATUSES or status == NOT_STATED
     e = trial.eligibility
     conditions = _unique(trial.conditions + [m.term for m in trial.condition_meshes])
     interventions = _unique([i.name for i in trial.interventions] + [n for i in trial.interventions for n in i.other_names]
                             + [m.term for m in trial.intervention_meshes])
-    details = [trial.detailed_description] + [i.description for i in trial.interventions] + \
+    summary = [trial.brief_summary] + [i.description for i in trial.interventions] + \
         [a.label for a in trial.arms] + [a.description for a in trial.arms]
     titles = [trial.brief_title, trial.official_title, trial.acronym]
     cells = sorted({cell_key(level, s.lat, s.lon) for s in sites if s.lat is not None and s.lon is not None
@@ -95,14 +130,17 @@ def index_document(trial: Trial, content_hash: str, gazetteer: Gazetteer) -> dic
     }
     return {
         "id": [trial.nct_id],
+        "kind": ["trial"],
+        "key": [trial_key(trial.nct_id)],
+        "status_code": [STATUS_CODE[status]],
         "hash": [content_hash],
         "title": _texts(titles),
         "conditions": conditions,
         "ancestors": _unique([m.term for m in trial.condition_ancestors + trial.intervention_ancestors]),
         "interventions": interventions,
         "keywords": trial.keywords,
-        "summary": _texts([trial.brief_summary]),
-        "details": _texts(details),
+        "summary": _texts(summary),
+        "details": _texts([trial.detailed_description]),
         "words": _texts(titles + conditions + interventions + trial.keywords + [trial.brief_summary]),
         "status": [status],
         "phase": trial.phases or [NOT_STATED],

@@ -1,7 +1,8 @@
 """Counts per status, phase, country and condition for the current search, with words for each value.
 
 The status counts ignore the status filter (so a page showing open trials can say how many completed ones
-there are, and link to them); the other counts are for the results as filtered.
+there are, and link to them); the other counts are for the results as filtered. One aggregation does both:
+counts per status, and within each status the other counts, summed over the statuses the filter keeps.
 """
 
 from __future__ import annotations
@@ -43,6 +44,30 @@ def count(searcher: tantivy.Searcher, query: tantivy.Query, fields: tuple[str, .
     result = searcher.aggregate(query, request)
     return {name: [(b["key"], int(b["doc_count"])) for b in result.get(name, {}).get("buckets", [])]
             for name in fields}
+
+
+#: Within each status, this many values per field are counted before summing (the long tail is left out).
+NESTED_SIZE = 60
+
+
+def count_by_status(searcher: tantivy.Searcher, query: tantivy.Query, statuses: frozenset[str] | None,
+                    country_field: str = "country") -> dict[str, list[tuple[str, int]]]:
+    """Status counts for ``query`` (which has no status filter), and phase, country and condition counts
+    for the documents whose status is in ``statuses`` (all when ``None``)."""
+    nested = {name: {"terms": {"field": field, "size": NESTED_SIZE}}
+              for name, field in (("phase", "phase"), ("country", country_field), ("condition", "condition"))}
+    result = searcher.aggregate(query, {"status": {"terms": {"field": "status", "size": SIZES["status"]},
+                                                   "aggs": nested}})
+    buckets = result.get("status", {}).get("buckets", [])
+    found: dict[str, list[tuple[str, int]]] = {"status": [(b["key"], int(b["doc_count"])) for b in buckets]}
+    for name in nested:
+        totals: dict[str, int] = {}
+        for bucket in buckets:
+            if statuses is None or bucket["key"] in statuses:
+                for inner in bucket.get(name, {}).get("buckets", []):
+                    totals[inner["key"]] = totals.get(inner["key"], 0) + int(inner["doc_count"])
+        found[name] = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[: SIZES[name]]
+    return found
 
 
 def words_for(field: str, value: str) -> str:

@@ -24,17 +24,21 @@ from .errors import IndexBusy, IndexUnavailable
 from .text import STEMMED, WORDS, analyzers
 
 #: Bump when the fields change: a new version is built in its own folder by ``trialscout index rebuild``.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 #: Text fields and how much a match in each counts (BM25 is multiplied by the weight).
 TEXT_FIELDS: dict[str, float] = {
     "conditions": 4.0, "title": 3.0, "interventions": 3.0, "keywords": 2.0, "ancestors": 1.2, "summary": 1.0,
-    "details": 0.4,
+    "details": 0.3,
 }
-KEYWORD_FIELDS = ("id", "hash", "status", "phase", "study_type", "sex", "healthy", "country", "open_country",
-                  "intervention_type", "condition", "cell")
-FACET_FIELDS = frozenset({"status", "phase", "country", "condition", "study_type"})
-NUMBER_FIELDS = ("min_age", "max_age")
+KEYWORD_FIELDS = ("id", "kind", "hash", "status", "phase", "study_type", "sex", "healthy", "country",
+                  "open_country", "intervention_type", "condition", "cell")
+FACET_FIELDS = frozenset({"status", "phase", "country", "open_country", "condition", "study_type"})
+#: Text fields indexed without positions (long text): matched by single words only, never by phrases.
+WORDS_ONLY_FIELDS = frozenset({"details"})
+NUMBER_FIELDS = ("min_age", "max_age", "site_lat", "site_lon")
+#: Whole numbers read in bulk by a "near" search (fast fields): the trial key, statuses, a site's number.
+CODE_FIELDS = ("key", "status_code", "site_no", "site_status")
 DATE_FIELDS = ("first_posted", "last_updated")
 WRITER_HEAP_BYTES = 64_000_000
 
@@ -42,13 +46,16 @@ WRITER_HEAP_BYTES = 64_000_000
 def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     for name in TEXT_FIELDS:
-        builder.add_text_field(name, tokenizer_name=STEMMED, index_option="position")
+        builder.add_text_field(name, tokenizer_name=STEMMED,
+                               index_option="freq" if name in WORDS_ONLY_FIELDS else "position")
     builder.add_text_field("words", tokenizer_name=WORDS, index_option="basic")
     for name in KEYWORD_FIELDS:
         builder.add_text_field(name, stored=name == "id", fast=name in FACET_FIELDS, tokenizer_name="raw",
                                index_option="basic")
     for name in NUMBER_FIELDS:
-        builder.add_float_field(name, indexed=True, fast=True)
+        builder.add_float_field(name, indexed=name in ("min_age", "max_age"), fast=True)
+    for name in CODE_FIELDS:
+        builder.add_unsigned_field(name, indexed=name == "key", fast=True)
     for name in DATE_FIELDS:
         builder.add_date_field(name, indexed=True, fast=True)
     builder.add_bytes_field("card", stored=True)
@@ -63,6 +70,8 @@ def to_document(fields: dict[str, list[Any]]) -> tantivy.Document:
                 doc.add_bytes(name, orjson.dumps(value))
             elif name in NUMBER_FIELDS:
                 doc.add_float(name, float(value))
+            elif name in CODE_FIELDS:
+                doc.add_unsigned(name, int(value))
             elif name in DATE_FIELDS:
                 doc.add_date(name, value)
             else:
@@ -87,6 +96,21 @@ class SearchIndex:
             raise IndexUnavailable(
                 f"cannot open the search index at {self.path}: {exc}. Run `trialscout index rebuild` to build it anew."
             ) from None
+        self._configure()
+
+    @classmethod
+    def open(cls, directory: Path, lock_timeout: float = 30.0) -> "SearchIndex":
+        """The index in ``directory``; one whose fields differ from this version's (left by a development
+        build) is derived data, so it is emptied and opened anew (the caller then rebuilds it)."""
+        try:
+            return cls(directory, lock_timeout)
+        except IndexUnavailable as exc:
+            if "schema does not match" not in str(exc):
+                raise
+            shutil.rmtree(Path(directory) / f"trials-v{SCHEMA_VERSION}", ignore_errors=True)
+            return cls(directory, lock_timeout)
+
+    def _configure(self) -> None:
         for name, analyzer in analyzers().items():
             self._index.register_tokenizer(name, analyzer)
         self._index.config_reader("manual")
@@ -110,7 +134,11 @@ class SearchIndex:
         return (found.st_mtime_ns, found.st_size)
 
     def count(self) -> int:
-        return self.searcher().num_docs
+        """How many trials the index holds."""
+        return self.searcher().search(self.trials_only(), 1, count=True).count
+
+    def trials_only(self) -> tantivy.Query:
+        return tantivy.Query.term_query(self.schema, "kind", "trial")
 
     def card(self, searcher: tantivy.Searcher, address: tantivy.DocAddress) -> tuple[str, dict[str, Any]]:
         doc = searcher.doc(address)
@@ -120,6 +148,7 @@ class SearchIndex:
         """True when the index holds ``nct_id`` as derived from the record with ``content_hash``."""
         searcher = self.searcher()
         query = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, self.trials_only()),
             (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "id", nct_id)),
             (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "hash", content_hash)),
         ])
@@ -156,25 +185,28 @@ class SearchIndex:
             time.sleep(min(pause, max(0.0, self.lock_timeout - waited)))
             pause = min(pause * 2, 1.0)
 
-    def upsert(self, documents: Iterable[dict[str, list[Any]]], remove: Iterable[str] = ()) -> int:
-        """Replace the given trials' documents and remove ``remove`` ids, in one commit."""
+    def upsert(self, trials: Iterable[list[dict[str, list[Any]]]], remove: Iterable[str] = ()) -> int:
+        """Replace the given trials' documents (each trial: its document and its sites') and remove
+        ``remove`` ids, in one commit; returns how many trials were written."""
         added = 0
         with self.writing() as writer:
             for nct_id in remove:
                 writer.delete_documents_by_term("id", nct_id)
-            for fields in documents:
-                writer.delete_documents_by_term("id", fields["id"][0])
-                writer.add_document(to_document(fields))
+            for documents in trials:
+                writer.delete_documents_by_term("id", documents[0]["id"][0])
+                for fields in documents:
+                    writer.add_document(to_document(fields))
                 added += 1
         return added
 
-    def replace_all(self, documents: Iterable[dict[str, list[Any]]], threads: int = 1) -> int:
-        """Swap the whole content for ``documents`` in one commit (readers see the old index until then)."""
+    def replace_all(self, trials: Iterable[list[dict[str, list[Any]]]], threads: int = 1) -> int:
+        """Swap the whole content for ``trials`` in one commit (readers see the old index until then)."""
         added = 0
         with self.writing(threads) as writer:
             writer.delete_all_documents()
-            for fields in documents:
-                writer.add_document(to_document(fields))
+            for documents in trials:
+                for fields in documents:
+                    writer.add_document(to_document(fields))
                 added += 1
         return added
 

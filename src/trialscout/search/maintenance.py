@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from ..config import Settings
 from ..store import TrialStore
 from ..store.schema import trials as trials_table
-from .documents import index_document
+from .documents import index_documents
 from .geo import Gazetteer, default_gazetteer
 from .index import SearchIndex, remove_old_versions
 
@@ -41,11 +41,11 @@ class IndexStatus:
 
 
 def documents(store: TrialStore, ids: Sequence[str] | None = None, gazetteer: Gazetteer | None = None,
-              progress: Progress | None = None) -> Iterator[dict[str, list[Any]]]:
-    """Index documents for the stored trials (all, or ``ids``)."""
+              progress: Progress | None = None) -> Iterator[list[dict[str, list[Any]]]]:
+    """Index documents for the stored trials (all, or ``ids``): per trial, its document and its sites'."""
     gazetteer = gazetteer or default_gazetteer()
     for stored in store.iter_trials(ids):
-        yield index_document(stored.trial, stored.content_hash, gazetteer)
+        yield index_documents(stored.trial, stored.content_hash, gazetteer)
         if progress:
             progress(1)
 
@@ -63,7 +63,7 @@ def update(index: SearchIndex, store: TrialStore, ids: Sequence[str]) -> int:
     if not ids:
         return 0
     docs = list(documents(store, ids))
-    found = {d["id"][0] for d in docs}
+    found = {d[0]["id"][0] for d in docs}
     return index.upsert(docs, remove=[i for i in ids if i not in found])
 
 
@@ -93,7 +93,7 @@ def status(index: SearchIndex, store: TrialStore) -> IndexStatus:
 
 def refresh_index(store: TrialStore, settings: Settings, ids: Sequence[str] | None) -> None:
     """The derive step (``services.DERIVERS``): re-index ``ids`` (all when ``None``)."""
-    index = SearchIndex(settings.index_dir)
+    index = SearchIndex.open(settings.index_dir)
     if ids is None:
         rebuild(index, store)
     else:

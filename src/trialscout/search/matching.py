@@ -15,7 +15,7 @@ import tantivy
 from tantivy import FieldType, Occur, Query
 
 from .documents import CELL_LEVELS, cell_key
-from .index import TEXT_FIELDS
+from .index import TEXT_FIELDS, WORDS_ONLY_FIELDS
 from .query import Filters, QueryConcept, Understood
 from .text import typo_allowance
 
@@ -27,6 +27,10 @@ PHRASE_SLOP = 1
 FIELD_TIE_BREAKER = 0.2
 EXPANSION_TIE_BREAKER = 0.1
 FUZZY_FIELDS = ("conditions", "title", "interventions", "keywords")
+#: Narrower concepts ("acute liver failure" for "liver failure") are looked for in the short fields only:
+#: a record about them names them there.
+NARROWER_FIELDS = {f: w for f, w in TEXT_FIELDS.items() if f in ("conditions", "title", "interventions", "keywords",
+                                                                   "ancestors")}
 MAX_COVER_CELLS = 300
 KM_PER_DEGREE_LAT = 110.5
 KM_PER_DEGREE_LON_EQUATOR = 111.32
@@ -39,12 +43,13 @@ def _field_query(schema: tantivy.Schema, field: str, tokens: tuple[str, ...]) ->
 
 
 def concept_query(schema: tantivy.Schema, concept: QueryConcept) -> Query:
-    """Any expansion of the concept in any text field. The best match counts, others a little, so a concept
-    with many ways of writing it does not outweigh one with few."""
+    """Any expansion of the concept in any text field (narrower concepts: the short fields). The best match
+    counts, others a little, so a concept with many ways of writing it does not outweigh one with few."""
     options = []
     for expansion in concept.expansions:
-        per_field = [Query.boost_query(_field_query(schema, field, expansion.tokens), weight * expansion.weight)
-                     for field, weight in TEXT_FIELDS.items()]
+        fields = TEXT_FIELDS if expansion.weight >= 1.0 else NARROWER_FIELDS
+        per_field = [Query.boost_query(_field_query(schema, field, expansion.tokens), fields[field] * expansion.weight)
+                     for field in fields if len(expansion.tokens) == 1 or field not in WORDS_ONLY_FIELDS]
         options.append(Query.disjunction_max_query(per_field, tie_breaker=FIELD_TIE_BREAKER))
     for word in concept.fuzzy_words:
         distance = min(2, typo_allowance(word))
@@ -64,7 +69,7 @@ def text_query(schema: tantivy.Schema, understood: Understood, require_all: bool
     clauses = [(occur, concept_query(schema, c)) for c in understood.concepts]
     for phrase in understood.phrases:
         bonus = [Query.boost_query(_field_query(schema, field, phrase), PHRASE_BONUS * weight)
-                 for field, weight in TEXT_FIELDS.items() if weight >= 1.0]
+                 for field, weight in TEXT_FIELDS.items() if weight >= 1.0 and field not in WORDS_ONLY_FIELDS]
         clauses.append((Occur.Should, Query.disjunction_max_query(bonus)))
     return Query.boolean_query(clauses)
 
@@ -128,11 +133,13 @@ def covering_cells(lat: float, lon: float, radius_km: float) -> list[str] | None
     return None
 
 
-def combine(must: list[Query], should: list[Query] = ()) -> Query:  # type: ignore[assignment]
-    """All of ``must`` (everything when empty), scored also by ``should``."""
+def combine(schema: tantivy.Schema, must: list[Query], should: list[Query] = (),  # type: ignore[assignment]
+            kind: str | None = "trial") -> Query:
+    """Documents matching all of ``must``, scored also by ``should``; only those of ``kind`` (trial or site)
+    unless ``kind`` is ``None`` (for a text query, which only trial documents can match anyway)."""
     clauses = [(Occur.Must, q) for q in must] + [(Occur.Should, q) for q in should]
-    if not must:
-        clauses.insert(0, (Occur.Must, Query.all_query()))
+    if kind is not None or not must:
+        clauses.insert(0, (Occur.Must, Query.const_score_query(Query.term_query(schema, "kind", kind or "trial"), 0.0)))
     if len(clauses) == 1:
         return clauses[0][1]
     return Query.boolean_query(clauses)

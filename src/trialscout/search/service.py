@@ -8,6 +8,7 @@ are ordered by score, then distance, then id, so pages never overlap or skip.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -16,9 +17,9 @@ from typing import Any
 import tantivy
 
 from ..config import Settings
-from .documents import NOT_STATED, CardSite
+from .documents import NOT_STATED, STATUS_CODE, STATUS_CODES, CardSite
 from .errors import InvalidQuery, SearchError, UnknownPlace
-from .facets import Facets, count, facet_values
+from .facets import Facets, count, count_by_status, facet_values
 from .geo import Country, Gazetteer, Place, default_gazetteer, distance_km
 from .index import SearchIndex
 from .matching import combine, covering_cells, filter_queries, open_bonus, text_query
@@ -33,7 +34,9 @@ from .vocabulary import Vocabulary, default_vocabulary
 NEAR_WEIGHT = 1.0
 OPEN_FACTOR = 1.25  # with a place and any status: open trials' scores are multiplied by this
 #: With a place, at most this many trials (the best text matches in the area) are measured one by one.
-MAX_NEAR_CANDIDATES = 5000
+MAX_NEAR_CANDIDATES = 20_000
+MAX_KEY_FILTER = 5_000  # up to this many candidates, read only their sites
+MAX_SITES = 500_000
 
 
 class IndexLexicon:
@@ -71,7 +74,7 @@ class SearchService:
 
     @classmethod
     def open(cls, settings: Settings) -> "SearchService":
-        return cls(SearchIndex(settings.index_dir))
+        return cls(SearchIndex.open(settings.index_dir))
 
     @property
     def gazetteer(self) -> Gazetteer:
@@ -154,84 +157,150 @@ class SearchService:
         relaxed = False
         text = text_query(schema, plan.understood)
         should = [open_bonus(schema, OPEN_GROUP)] if filters.statuses is None else []
-        query = combine(([text] if text else []) + filter_queries(schema, filters), should)
+        query = combine(schema, ([text] if text else []) + filter_queries(schema, filters), should, _kind(text))
         offset = (request.page - 1) * request.per_page
         order = {} if text else {"order_by_field": "last_updated"}
         found = searcher.search(query, request.per_page, count=True, offset=offset, **order)
         if found.count == 0 and text and len(plan.understood.concepts) > 1:
             relaxed = True
             text = text_query(schema, plan.understood, require_all=False)
-            query = combine([text] + filter_queries(schema, filters), should)
+            query = combine(schema, [text] + filter_queries(schema, filters), should, _kind(text))
             found = searcher.search(query, request.per_page, count=True, offset=offset)
         hits = []
         for score, address in found.hits:
             nct_id, card = self.index.card(searcher, address)
             hits.append(_hit(nct_id, card, score, _first_fitting(card, filters)))
-        all_but_status = combine(([text] if text else []) + filter_queries(schema, filters, with_status=False))
-        facets = self._facets(searcher, query, all_but_status, filters)
+        all_but_status = combine(schema, ([text] if text else []) + filter_queries(schema, filters, with_status=False),
+                                 kind=_kind(text))
+        counted = count_by_status(searcher, all_but_status, filters.statuses,
+                                  "open_country" if filters.open_only else "country")
+        facets = _facets(counted, counted, filters)
         return SearchResults(tuple(hits), found.count, request.page, request.per_page, facets, plan.understood,
                              countries=plan.countries, notes=plan.notes + _relaxed_note(relaxed), relaxed=relaxed)
 
     def _near(self, searcher: tantivy.Searcher, request: SearchRequest, plan: _Plan) -> SearchResults:
         schema, filters, place, radius = self.index.schema, plan.filters, plan.place, plan.radius
         assert place is not None and radius is not None
-        cells = covering_cells(place.lat, place.lon, radius.km)
-        area = [tantivy.Query.term_set_query(schema, "cell", cells)] if cells else []
         relaxed, notes = False, list(plan.notes)
         text = text_query(schema, plan.understood)
-        ranked, in_area, total_candidates = self._measure(searcher, text, filters, area, place, radius)
-        if not ranked and text and len(plan.understood.concepts) > 1:
+        measured = self._measure(searcher, text, filters, place, radius)
+        if not measured.ranked and text and len(plan.understood.concepts) > 1:
             relaxed = True
             text = text_query(schema, plan.understood, require_all=False)
-            ranked, in_area, total_candidates = self._measure(searcher, text, filters, area, place, radius)
-        if total_candidates > MAX_NEAR_CANDIDATES:
+            measured = self._measure(searcher, text, filters, place, radius)
+        if measured.truncated:
             notes.append(f"Many trials match in this area; these are ranked from the best "
                          f"{MAX_NEAR_CANDIDATES:,} text matches. Add words or filters to narrow the search.")
-        ranked.sort(key=lambda r: (-r[0], r[1].distance_km, r[2]))
         offset = (request.page - 1) * request.per_page
-        hits = [_hit(nct_id, card, score, site) for score, site, nct_id, card in ranked[offset:offset + request.per_page]]
-        passing_ids = [r[2] for r in ranked]
-        facets = self._facets(searcher, _ids_query(schema, passing_ids), _ids_query(schema, in_area), filters)
-        return SearchResults(tuple(hits), len(ranked), request.page, request.per_page, facets, plan.understood,
-                             place=place, radius=radius, countries=plan.countries,
+        hits = []
+        for score, _, _, address in measured.ranked[offset:offset + request.per_page]:
+            nct_id, card = self.index.card(searcher, address)
+            hits.append(_hit(nct_id, card, score, _nearest(card, filters, place, radius.km)[1]))
+        facets = self._near_facets(searcher, [r[2] for r in measured.ranked], measured.in_area, filters)
+        return SearchResults(tuple(hits), len(measured.ranked), request.page, request.per_page, facets,
+                             plan.understood, place=place, radius=radius, countries=plan.countries,
                              notes=tuple(notes) + _relaxed_note(relaxed), relaxed=relaxed)
 
-    def _measure(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters,
-                 area: list[tantivy.Query], place: Place, radius: Distance) -> tuple[list, list[str], int]:
-        """Trials with a fitting site inside the circle, scored; and all trials with any site inside it."""
-        query = combine(([text] if text else []) + filter_queries(self.index.schema, filters, with_status=False) + area)
+    def _measure(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters, place: Place,
+                 radius: Distance) -> "_Measured":
+        """Score every trial with a fitting site inside the circle, from the index's fast fields.
+
+        Trials matching the words and filters in the grid cells around the place are the candidates; their
+        sites in those cells are read in bulk (coordinates, effective status) and measured exactly."""
+        schema = self.index.schema
+        cells = covering_cells(place.lat, place.lon, radius.km)
+        area = [tantivy.Query.term_set_query(schema, "cell", cells)] if cells else []
+        query = combine(schema, ([text] if text else []) + filter_queries(schema, filters, with_status=False) + area,
+                        kind=_kind(text))
         found = searcher.search(query, MAX_NEAR_CANDIDATES, count=True)
+        if not found.hits:
+            return _Measured([], [], False)
+        addresses = [a for _, a in found.hits]
+        keys = searcher.fast_field_values("key", addresses)
+        codes = searcher.fast_field_values("status_code", addresses)
+        site_filters = list(area)
+        if filters.countries:
+            site_filters.append(tantivy.Query.term_set_query(schema, "country", list(filters.countries)))
+        if len(keys) <= MAX_KEY_FILTER:
+            site_filters.append(tantivy.Query.term_set_query(schema, "key", list(keys)))
+        sites = searcher.search(combine(schema, site_filters, kind="site"), MAX_SITES, count=False)
+        nearest_any, nearest_fit = _measure_sites(searcher, [a for _, a in sites.hits], filters, place, radius.km)
         ranked, in_area = [], []
-        for score, address in found.hits:
-            nct_id, card = self.index.card(searcher, address)
-            nearest_any, nearest_fit = _nearest(card, filters, place, radius.km)
-            if nearest_any is None:
+        for (score, address), key, code in zip(found.hits, keys, codes):
+            if key not in nearest_any:
                 continue
-            in_area.append(nct_id)
-            status = card["status"] or NOT_STATED
-            if nearest_fit is None or (filters.statuses is not None and status not in filters.statuses):
+            in_area.append(key)
+            status = STATUS_CODES[code]
+            fit = nearest_fit.get(key)
+            if fit is None or (filters.statuses is not None and status not in filters.statuses):
                 continue
-            factor = 1 + NEAR_WEIGHT * (1 - nearest_fit.distance_km / radius.km)
+            factor = 1 + NEAR_WEIGHT * (1 - fit / radius.km)
             if filters.statuses is None and status in OPEN_GROUP:
                 factor *= OPEN_FACTOR
-            ranked.append(((score if text else 1.0) * factor, nearest_fit, nct_id, card))
-        return ranked, in_area, found.count
+            ranked.append(((score if text else 1.0) * factor, fit, key, address))
+        ranked.sort(key=lambda r: (-r[0], r[1], r[2]))
+        return _Measured(ranked, in_area, found.count > MAX_NEAR_CANDIDATES)
 
-    def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query | None, status_query: tantivy.Query | None,
-                filters: Filters) -> Facets:
-        counted = count(searcher, query, ("phase", "country", "condition")) if query is not None else {}
-        statuses = count(searcher, status_query, ("status",)) if status_query is not None else {}
-        chosen = filters.statuses or frozenset()
-        return Facets(
-            status=facet_values("status", statuses.get("status", []), chosen),
-            phase=facet_values("phase", counted.get("phase", []), filters.phases),
-            country=facet_values("country", counted.get("country", []), filters.countries),
-            condition=facet_values("condition", counted.get("condition", []), filters.conditions),
-        )
+    def _near_facets(self, searcher: tantivy.Searcher, passing: list[int], in_area: list[int],
+                     filters: Filters) -> Facets:
+        schema = self.index.schema
+        counted = count(searcher, _keys_query(schema, passing), ("phase", "country", "condition")) if passing else {}
+        statuses = count(searcher, _keys_query(schema, in_area), ("status",)) if in_area else {}
+        return _facets(statuses, counted, filters)
 
 
-def _ids_query(schema: tantivy.Schema, ids: list[str]) -> tantivy.Query | None:
-    return tantivy.Query.term_set_query(schema, "id", ids) if ids else None
+def _facets(statuses: dict[str, list[tuple[str, int]]], counted: dict[str, list[tuple[str, int]]],
+            filters: Filters) -> Facets:
+    return Facets(
+        status=facet_values("status", statuses.get("status", []), filters.statuses or frozenset()),
+        phase=facet_values("phase", counted.get("phase", []), filters.phases),
+        country=facet_values("country", counted.get("country", []), filters.countries),
+        condition=facet_values("condition", counted.get("condition", []), filters.conditions),
+    )
+
+
+@dataclass(frozen=True)
+class _Measured:
+    ranked: list[tuple[float, float, int, Any]]  # (score, km to the nearest fitting site, key, address)
+    in_area: list[int]  # keys of trials with any site in the circle (for the status counts)
+    truncated: bool
+
+
+def _kind(text: tantivy.Query | None) -> str | None:
+    """Only trial documents hold text: a text query needs no "trials only" clause."""
+    return None if text is not None else "trial"
+
+
+def _keys_query(schema: tantivy.Schema, keys: list[int]) -> tantivy.Query | None:
+    if not keys:
+        return None
+    return combine(schema, [tantivy.Query.term_set_query(schema, "key", keys)])
+
+
+def _measure_sites(searcher: tantivy.Searcher, addresses: list[Any], filters: Filters, place: Place,
+                   radius_km: float) -> tuple[dict[int, float], dict[int, float]]:
+    """Per trial key: km to its nearest site in the circle, and to its nearest site that fits the status filter."""
+    if not addresses:
+        return {}, {}
+    lats = searcher.fast_field_values("site_lat", addresses)
+    lons = searcher.fast_field_values("site_lon", addresses)
+    keys = searcher.fast_field_values("key", addresses)
+    codes = searcher.fast_field_values("site_status", addresses)
+    allowed = None if filters.statuses is None else {STATUS_CODE[s] for s in filters.statuses if s in STATUS_CODE}
+    dlat = radius_km / 110.0
+    nearest_any: dict[int, float] = {}
+    nearest_fit: dict[int, float] = {}
+    for lat, lon, key, code in zip(lats, lons, keys, codes):
+        if lat is None or lon is None or abs(lat - place.lat) > dlat:
+            continue
+        km = distance_km(place.lat, place.lon, lat, lon)
+        if km > radius_km:
+            continue
+        if km < nearest_any.get(key, math.inf):
+            nearest_any[key] = km
+        if (allowed is None or code in allowed) and km < nearest_fit.get(key, math.inf):
+            nearest_fit[key] = km
+    return nearest_any, nearest_fit
 
 
 def _relaxed_note(relaxed: bool) -> tuple[str, ...]:
@@ -267,12 +336,15 @@ def _nearest(card: dict[str, Any], filters: Filters, place: Place, radius_km: fl
 
 
 def _first_fitting(card: dict[str, Any], filters: Filters) -> SiteHit | None:
+    """The first listed site that fits the filters (no place was given, so none is nearer)."""
     status = card["status"] or NOT_STATED
-    sites = [CardSite.from_list(v) for v in card["sites"]]
-    for site in sites:
-        if _site_fits(site, status, filters):
-            return SiteHit(site)
-    return SiteHit(sites[0]) if sites and not filters.countries else None
+    sites = card["sites"]
+    for values in sites:
+        if filters.countries and values[3] not in filters.countries:
+            continue
+        if filters.statuses is None or (values[4] or status) in filters.statuses:
+            return SiteHit(CardSite.from_list(values))
+    return SiteHit(CardSite.from_list(sites[0])) if sites and not filters.countries else None
 
 
 def _hit(nct_id: str, card: dict[str, Any], score: float, site: SiteHit | None) -> TrialHit:

@@ -17,7 +17,12 @@ router = APIRouter(prefix="/api/v1", tags=["trials"])
 
 @router.get("/trials/{nct_id}", summary="One trial, with trialscout's first-seen and last-changed dates")
 def get_trial(request: Request, nct_id: str) -> dict[str, Any]:
-    return trial_json(stored_trial(request, nct_id))
+    stored = stored_trial(request, nct_id)
+    data = trial_json(stored)
+    # The plain-language page (headline, summary, what this could mean, who can join), or None
+    # if it has not been derived yet.
+    data["plain"] = get_store(request).derived("plain").get(stored.trial.nct_id)
+    return data
 
 
 @router.get("/trials/{nct_id}/history", summary="A trial's versions and what changed in each")

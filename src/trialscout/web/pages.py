@@ -31,4 +31,5 @@ def index(request: Request, page: int = Query(1, ge=1, le=100_000)) -> HTMLRespo
 def trial(request: Request, nct_id: str) -> HTMLResponse:
     stored = stored_trial(request, nct_id)
     versions = get_store(request).history(stored.trial.nct_id)
-    return render(request, "trial.html", {"p": trial_page(stored, versions), "human_date": human_date})
+    plain = get_store(request).derived("plain").get(stored.trial.nct_id)
+    return render(request, "trial.html", {"p": trial_page(stored, versions, plain), "human_date": human_date})

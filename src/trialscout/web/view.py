@@ -64,9 +64,10 @@ class TrialPage:
     dates: list[Fact]
     eligibility: list[Fact]
     history: list[dict[str, Any]] = field(default_factory=list)
+    plain: dict[str, Any] | None = None  # the stored plain-language payload (trialscout.plain), if derived
 
 
-def trial_page(stored: StoredTrial, versions: list[Version]) -> TrialPage:
+def trial_page(stored: StoredTrial, versions: list[Version], plain: dict[str, Any] | None = None) -> TrialPage:
     t = stored.trial
     return TrialPage(
         trial=t,
@@ -78,6 +79,7 @@ def trial_page(stored: StoredTrial, versions: list[Version]) -> TrialPage:
         dates=_date_facts(t),
         eligibility=_eligibility_facts(t),
         history=[_version_view(v) for v in reversed(versions)],
+        plain=plain,
     )
 
 

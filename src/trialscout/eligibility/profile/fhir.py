@@ -10,28 +10,30 @@ conditions by ICD-10 / SNOMED code or by their text.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..errors import ProfileError, UnitError
 from ..labs import analyte_by_loinc, convert, unit_info
-from ..measures import score_table
-from ..ruleset import vocabulary
+from ..grades import score_table
+from ..ruleset import load_rules_file, vocabulary
 from .models import (
     ConditionFact, Evidence, LabFact, MedicationFact, ProcedureFact, Profile, ProfileFlag, check_consistency,
 )
 
 MAX_ENTRIES = 50_000
-_PREGNANCY_LOINC = {"82810-3", "11449-6"}
-_SMOKING_LOINC = {"72166-2"}
-_PREGNANT_CODES = {"77386006"}
-_NOT_PREGNANT_CODES = {"60001007"}
-_LACTATING_LOINC = {"63895-7"}
-_NEVER_SMOKER = {"266919005", "8392000"}
-_FORMER_SMOKER = {"8517006"}
-_CURRENT_SMOKER = {"449868002", "77176002", "428041000124106", "428071000124103", "428061000124105", "65568007"}
 
+
+@lru_cache(maxsize=1)
+def _codes_table() -> dict[str, frozenset[str]]:
+    """``rules/fhir_codes.json`` as sets of codes."""
+    return {k: frozenset(v) for k, v in load_rules_file("fhir_codes.json").items() if isinstance(v, list)}
+
+
+def _code_set(name: str) -> frozenset[str]:
+    return _codes_table().get(name, frozenset())
 
 def _models() -> dict[str, Any]:
     from fhir.resources.R4B.condition import Condition
@@ -73,7 +75,8 @@ def _concept(kind: str, concept: Any) -> tuple[str | None, str]:
     vocab = vocabulary(kind)
     name = _text(concept)
     for system, code, _ in _codes(concept):
-        if code and ("icd" in system.lower() or "snomed" in system.lower() or "atc" in system.lower()):
+        systems = _code_set("condition_systems") | _code_set("medication_systems")
+        if code and any(name in system.lower() for name in systems):
             hit = vocab.by_code(code)
             if hit:
                 return hit, name or vocab.label(hit) or code
@@ -190,22 +193,22 @@ def _observation(r: dict[str, Any], state: dict[str, Any]) -> None:
 
 def _read_loinc(loinc: str, name: str, holder: dict[str, Any], when: date | None, state: dict[str, Any]) -> bool:
     value_codes = {c for _, c, _ in _codes(holder.get("valueCodeableConcept"))}
-    if loinc in _PREGNANCY_LOINC:
-        if value_codes & _PREGNANT_CODES:
+    if loinc in _code_set("pregnancy_status_loinc"):
+        if value_codes & _code_set("pregnant_snomed"):
             state["pregnant"] = True
-        elif value_codes & _NOT_PREGNANT_CODES:
+        elif value_codes & _code_set("not_pregnant_snomed"):
             state["pregnant"] = False
         return True
-    if loinc in _LACTATING_LOINC and isinstance(holder.get("valueBoolean"), bool):
+    if loinc in _code_set("lactating_loinc") and isinstance(holder.get("valueBoolean"), bool):
         state["lactating"] = holder["valueBoolean"]
         return True
-    if loinc in _SMOKING_LOINC:
+    if loinc in _code_set("smoking_status_loinc"):
         ev = Evidence(source="fhir", text=f"Observation: smoking status {_text(holder.get('valueCodeableConcept'))}")
-        if value_codes & _NEVER_SMOKER:
+        if value_codes & _code_set("never_smoker_snomed"):
             state["conditions"].append(ConditionFact(name="smoking", concept="smoking", present=False, evidence=ev))
-        elif value_codes & _FORMER_SMOKER:
+        elif value_codes & _code_set("former_smoker_snomed"):
             state["conditions"].append(ConditionFact(name="smoking", concept="smoking", status="resolved", evidence=ev))
-        elif value_codes & _CURRENT_SMOKER:
+        elif value_codes & _code_set("current_smoker_snomed"):
             state["conditions"].append(ConditionFact(name="smoking", concept="smoking", evidence=ev))
         return True
     quantity = _quantity(holder.get("valueQuantity"))

@@ -14,7 +14,8 @@ from datetime import date
 from typing import Any
 
 from ..errors import ProfileError
-from ..measures import find_lab_values, score_id, score_index
+from ..grades import score_id, score_index
+from ..measures import find_lab_values
 from ..nlp import Mention, context_for_spans, mentions_many
 from ..ruleset import cue_matcher
 from ..text import normalize, parse_number
@@ -35,6 +36,8 @@ _AGE = [
 _FEMALE = re.compile(r"\b(?:woman|female|girl|lady|mrs|ms|she|her|hers|herself|pregnant|primigravida|multigravida)\b", re.I)
 _MALE = re.compile(r"\b(?:man|male|boy|gentleman|mr|he|his|him|himself)\b", re.I)
 _SEX_NOUN = re.compile(r"\b(?:year|month|week)s?[- ]old\s+(?:\w+\s+){0,3}?(woman|female|girl|lady|man|male|boy|gentleman)\b", re.I)
+_TEMPERATURE = re.compile(r"\b(?:fever|temperature|temp|febrile|pyrexia)\b[^.\d]{0,20}?(\d{2,3}(?:\.\d)?)\s*(?:°|º|degrees?)?\s*"
+                          r"(C|F|Celsius|Fahrenheit)\b", re.I)
 _BP = re.compile(r"\b(?:BP|blood pressure)\s*(?:of|was|is|:)?\s*(\d{2,3})\s*/\s*(\d{2,3})", re.I)
 _ENGLISH = re.compile(r"\b(?:the|and|of|with|was|is|a|in|to|for|on|has|had|no|he|she|patient|history|presents)\b", re.I)
 _STOPPED = re.compile(r"\b(?:previously|prior|stopped|discontinued|formerly|used to|was on|had been on|quit)\b", re.I)
@@ -151,6 +154,10 @@ def profile_from_note(text: str, today: date | None = None) -> Profile:
             for analyte, raw in (("systolic_bp", m.group(1)), ("diastolic_bp", m.group(2))):
                 state["labs"].append(LabFact(analyte=analyte, value=float(raw), unit="mmHg", name=analyte,
                                              evidence=Evidence(source="note", text=m.group(0), sentence=sentence)))
+        for m in _TEMPERATURE.finditer(sentence):
+            unit = "Cel" if m.group(2)[0].upper() == "C" else "degF"
+            state["labs"].append(LabFact(analyte="temperature", value=float(m.group(1)), unit=unit, name="temperature",
+                                         evidence=Evidence(source="note", text=m.group(0), sentence=sentence)))
         _pregnancy(sentence, state)
         _scores(norm, state)
         for cue, key in (("consent", "consent"), ("compliance", "compliance")):

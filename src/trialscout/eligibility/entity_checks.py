@@ -1,0 +1,135 @@
+"""Checks for conditions, medicines and procedures: concept hierarchy, negation, history,
+family, time windows, and plain-word terms looked up in a note's sentences."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Union
+
+from .checks import Outcome, _unknown
+from .constraints import ConditionConstraint, MedicationConstraint, ProcedureConstraint, TimeWindow
+from .nlp import context_for_spans
+from .profile.models import ConditionFact, Evidence, MedicationFact, ProcedureFact, Profile
+from .questions import question_ids
+from .ruleset import fold, vocabulary
+
+Fact = Union[ConditionFact, MedicationFact, ProcedureFact]
+
+
+def _fact_concept(kind: str, fact: Fact) -> str | None:
+    return fact.concept or vocabulary(kind).lookup(fact.name)
+
+
+def _term_match(term: str, name: str) -> bool:
+    a, b = fold(term), fold(name)
+    return a == b or bool(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", b)) or bool(re.search(rf"(?<!\w){re.escape(b)}(?!\w)", a))
+
+
+def _facts(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile) -> list[Fact]:
+    if isinstance(c, ConditionConstraint):
+        return list(profile.family_history if c.context == "family" else profile.conditions)
+    return list(profile.medications if isinstance(c, MedicationConstraint) else profile.procedures)
+
+
+def _hits(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile):  # type: ignore[no-untyped-def]
+    vocab = vocabulary(c.type)
+    present, absent = [], []
+    for fact in _facts(c, profile):
+        concept = _fact_concept(c.type, fact)
+        if c.concept and concept:
+            if fact.present and c.concept in vocab.ancestors(concept):
+                present.append(fact)
+            elif not fact.present and concept in vocab.ancestors(c.concept):
+                absent.append(fact)
+        elif _term_match(c.term, fact.name):
+            (present if fact.present else absent).append(fact)
+    return present, absent
+
+
+def _note_search(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile) -> tuple[bool | None, list[Evidence]]:
+    """Look for a plain-word term in the note's sentences (ConText decides negation)."""
+    pattern = re.compile(rf"(?<!\w){re.escape(fold(c.term))}(?!\w)", re.I)
+    for sentence in profile.sentences:
+        m = pattern.search(sentence)
+        if m:
+            found = context_for_spans(sentence, [(m.start(), m.end(), c.type, None)])
+            if found and not (found[0].hypothetical or found[0].uncertain):
+                if (c.type == "condition" and c.context == "family") != found[0].family:
+                    continue
+                return (not found[0].negated), [Evidence(source="note", text=m.group(0), sentence=sentence)]
+    return None, []
+
+
+def _date_of(fact: Fact) -> date | None:
+    if isinstance(fact, ConditionFact):
+        return fact.onset
+    if isinstance(fact, MedicationFact):
+        return fact.end or fact.start
+    return fact.date
+
+
+def _in_window(window: TimeWindow, fact: Fact, today: date) -> bool | None:
+    when = _date_of(fact)
+    cutoff = today - timedelta(days=window.days)
+    if window.kind == "within":
+        if isinstance(fact, MedicationFact) and fact.active:
+            return True
+        if when is None:
+            return None
+        return when >= cutoff
+    if when is None:
+        return None
+    if window.kind in {"duration_at_least", "before"}:
+        return when <= cutoff
+    return when >= cutoff
+
+
+def _now(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, fact: Fact) -> bool | None:
+    if isinstance(fact, ConditionFact):
+        if fact.status == "active":
+            return True
+        if fact.status == "resolved":
+            return False
+        concept = _fact_concept("condition", fact)
+        return True if concept and vocabulary("condition").concepts[concept].chronic else None
+    if isinstance(fact, MedicationFact):
+        return fact.active
+    return True
+
+
+def check_entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile,
+                 today: date) -> Outcome:
+    """Check a condition, medicine or procedure constraint against the profile."""
+    label = vocabulary(c.type).label(c.concept) or c.term
+    if c.context == "hypothetical":
+        return _unknown(f"This is about a plan or need ({c.text or label}); the study team will ask you.", c)
+    present, absent = _hits(c, profile)
+    ev = [f.evidence for f in present + absent if f.evidence]
+    has: bool | None
+    if present and absent:
+        return Outcome(None, f"Your information about {label} is contradictory.", ev, question_ids(c))
+    if present:
+        ever = c.context in {"historical", "family"} or isinstance(c, ProcedureConstraint)
+        if c.window is not None:
+            states = [_in_window(c.window, f, today) for f in present]
+        else:
+            states = [True if ever else _now(c, f) for f in present]
+        has = True if any(s is True for s in states) else (False if all(s is False for s in states) else None)
+    elif absent:
+        has = False
+    else:
+        has, ev = _note_search(c, profile) if c.concept is None and profile.sentences else (None, [])
+    if has is None:
+        what = f"{label} ({c.window.text})" if c.window else label
+        return Outcome(None, f"Not known whether you have {what}." if c.type == "condition"
+                       else f"Not known whether this applies to you: {what}.", ev, question_ids(c))
+    if has and not c.exact:
+        return Outcome(None, f"You have {label}, but the criterion is more specific ({c.text}); "
+                             "the study team will check.", ev, question_ids(c))
+    holds = has if c.present else not has
+    verb = {"condition": "have" if c.context != "family" else "have a family history of",
+            "medication": "take or took", "procedure": "had"}[c.type]
+    return Outcome(holds, f"You {'' if has else 'do not '}{verb} {label}"
+                          f"{' (' + c.window.text + ')' if c.window and has else ''}.".replace("do not take or took",
+                                                                                             "do not take"), ev)

@@ -1,0 +1,63 @@
+"""Time-window extractor: "within 3 weeks prior to registration", "a course of > 5 years",
+"in the past 12 months", ">= two weeks since surgery"."""
+
+from __future__ import annotations
+
+import re
+
+from .constraints import TimeWindow
+from .measures import COMP, NUM, Found
+from .text import word_number
+
+_TU = r"(?P<unit>days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|h)"
+_NUMW = rf"(?P<n>{NUM}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|eighteen|twenty|thirty|a|an)"
+_ANCHOR = r"(?:\s+(?:prior\s+to|before|preceding|of|from|after)\s+(?P<anchor>(?:the\s+)?[a-z][\w\s-]{0,40}?))?(?=[,;.()]|$|\s+(?:or|and|with|who|that)\b)"
+_WITHIN = re.compile(rf"\b(?:within|in|during|over)\s+(?:the\s+)?(?:(?:past|last|previous|preceding|prior|recent|next|following)\s+)?{_NUMW}?\s*{_TU}\b{_ANCHOR}", re.I)
+_BEFORE = re.compile(rf"(?P<comp>{COMP})?\s*{_NUMW}\s*{_TU}\s+(?:prior\s+to|before|preceding|since|from)\s+(?P<anchor>(?:the\s+)?[a-z][\w\s-]{{0,40}}?)(?=[,;.()]|$|\s+(?:or|and)\b)", re.I)
+_DURATION = re.compile(rf"\b(?:course|duration|history|for|lasting|since)\s+(?:of\s+)?(?P<comp>{COMP})\s*{_NUMW}\s*{_TU}\b", re.I)
+
+
+def _time_unit(raw: str) -> str:
+    r = raw.lower()
+    if r.startswith(("h",)):
+        return "day"
+    if r.startswith("d"):
+        return "day"
+    if r.startswith("w"):
+        return "week"
+    if r.startswith("mo"):
+        return "month"
+    return "year"
+
+
+_HAS_TIME = re.compile(r"(?i)day|week|wk|month|mo\b|year|yr|hour|\bh\b")
+
+
+def find_windows(text: str) -> list[Found]:
+    """Time windows: "within 3 weeks prior to registration", "a course of > 5 years", "in the past 12 months"."""
+    found: list[Found] = []
+    if not _HAS_TIME.search(text):
+        return found
+
+    def add(m: re.Match[str], kind: str) -> None:
+        n = word_number(m["n"]) if m["n"] else 1.0
+        if n is None or any(f.start < m.end() and m.start() < f.end for f in found):
+            return
+        unit = _time_unit(m["unit"])
+        if m["unit"].lower().startswith("h"):
+            n = n / 24.0
+        anchor = (m.groupdict().get("anchor") or "").strip() or None
+        found.append(Found(m.start(), m.end(), TimeWindow(kind=kind, amount=n, unit=unit, anchor=anchor,  # type: ignore[arg-type]
+                                                          text=m.group(0).strip())))
+
+    for m in _DURATION.finditer(text):
+        add(m, "duration_at_least" if m["comp"] in {">", ">="} else "duration_at_most")
+    for m in _BEFORE.finditer(text):
+        add(m, "before" if m["comp"] in {">", ">="} else "within")
+    for m in _WITHIN.finditer(text):
+        if re.match(r"(?i)\s*(?:in|over|during)\b", m.group(0)) and not re.search(
+                r"(?i)past|last|previous|preceding|prior|recent", m.group(0)):
+            continue
+        add(m, "within")
+    found.sort(key=lambda f: f.start)
+    return found
