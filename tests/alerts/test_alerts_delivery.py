@@ -94,6 +94,8 @@ def test_a_change_reaches_a_confirmed_subscriber_once_over_starttls_with_a_plain
     assert alert.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe = re.fullmatch(r"<http://trialscout\.test/alerts/unsubscribe/(\S+)>", alert.message["List-Unsubscribe"])
     assert unsubscribe and alert.message_id.endswith("@trialscout.test>")
+    raw_header = re.search(rb"\r\nList-Unsubscribe: ([^\r\n]+)\r\n", alert.data)  # one plain line, not encoded
+    assert raw_header and raw_header.group(1).decode() == alert.message["List-Unsubscribe"]
 
     assert site.alerts.notify().sent == 0  # nothing twice
     assert len(mailbox.deliveries) == 2

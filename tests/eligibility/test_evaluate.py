@@ -160,3 +160,34 @@ def test_age_exclusion_either_side(age, status):
                      "exclusion")
     assert result.status == ("not_met" if status == "not_met" else "met")
     assert result.status == status
+
+
+def test_active_condition_counts_as_within_any_recent_window():
+    p = profile_from_form({"conditions": [{"name": "breast cancer", "onset": "2012-01-01"}]})
+    assert verdict("History of malignancy within 5 years", p, "exclusion").status == "met"
+    resolved = profile_from_form({"conditions": [{"name": "breast cancer", "onset": "2012-01-01",
+                                                  "status": "resolved"}]})
+    assert verdict("History of malignancy within 5 years", resolved, "exclusion").status == "unknown"
+
+
+def test_exceptions_can_only_turn_a_verdict_into_unknown():
+    text = "History of malignancy within 5 years, except adequately treated basal cell carcinoma of the skin"
+    breast = profile_from_form({"conditions": ["breast cancer"]})
+    assert verdict(text, breast, "exclusion").status == "met"
+    skin = profile_from_form({"conditions": ["basal cell carcinoma"]})
+    assert verdict(text, skin, "exclusion").status == "unknown"
+    labs = "ALT ≤ 2.5 x ULN (≤ 5 x ULN if liver metastases)"
+    high = profile_from_form({"labs": [{"name": "ALT", "value": 160, "unit": "U/L"}]})
+    high.labs[0].reference_high = 40
+    assert verdict(labs, high).status == "unknown"  # 4 x ULN: fine if there are liver metastases
+
+
+def test_one_of_the_following_group():
+    parsed = parse_eligibility("Inclusion Criteria:\n* Diagnosis of asthma with one of the following:\n"
+                               "  * Age 18 to 65\n  * BMI below 30 kg/m2\n")
+    young = evaluate(parsed, profile_from_form({"age": 30, "conditions": ["asthma"]}), today=TODAY)
+    assert young.criteria[0].status == "met" and young.verdict == "likely_eligible"
+    no_asthma = evaluate(parsed, profile_from_form({"age": 30, "absent_conditions": ["asthma"]}), today=TODAY)
+    assert no_asthma.criteria[0].status == "not_met" and no_asthma.verdict == "likely_not_eligible"
+    old = evaluate(parsed, profile_from_form({"age": 80, "conditions": ["asthma"]}), today=TODAY)
+    assert old.criteria[0].status == "unknown" and "score:bmi" not in [q.id for q in old.questions]

@@ -4,8 +4,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trialscout.eligibility import (
-    Criterion, EligibilityError, ParsedEligibility, Profile, evaluate, parse_criterion, parse_eligibility,
-    profile_from_note, split_criteria,
+    Criterion, EligibilityError, ParsedEligibility, Profile, ProfileError, evaluate, parse_criterion,
+    parse_eligibility, profile_from_fhir, profile_from_form, profile_from_note, split_criteria,
 )
 
 PIECES = st.sampled_from([
@@ -50,3 +50,36 @@ def test_note_reader_raises_only_named_errors(text):
     except EligibilityError:
         return
     assert profile.source == "note"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["name", "value", "unit", "date", "present", "onset", "active", "status", "code"]),
+        inner, max_size=4),
+    max_leaves=12)
+FORM_KEYS = st.sampled_from(["age", "birth_date", "sex", "conditions", "absent_conditions", "labs", "medications",
+                             "procedures", "pregnant", "height", "weight", "scores", "answers"])
+RESOURCE = st.fixed_dictionaries(
+    {"resourceType": st.sampled_from(["Patient", "Condition", "Observation", "MedicationStatement", "Procedure"])},
+    optional={"gender": JSON, "birthDate": JSON, "code": JSON, "valueQuantity": JSON, "status": JSON,
+              "clinicalStatus": JSON, "medicationCodeableConcept": JSON, "component": JSON})
+
+
+@SETTINGS
+@given(st.dictionaries(FORM_KEYS, JSON, max_size=5))
+def test_form_raises_only_profile_error(data):
+    try:
+        profile = profile_from_form(data)
+    except ProfileError:
+        return
+    evaluate(parse_eligibility("* Age >= 18\n* Total bilirubin < 2 mg/dL\n* No diabetes"), profile)
+
+
+@SETTINGS
+@given(st.lists(st.one_of(RESOURCE.map(lambda r: {"resource": r}), JSON), max_size=5))
+def test_fhir_raises_only_profile_error(entries):
+    try:
+        profile_from_fhir({"resourceType": "Bundle", "type": "collection", "entry": entries})
+    except ProfileError:
+        pass

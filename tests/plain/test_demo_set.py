@@ -39,7 +39,7 @@ def test_no_sentence_was_dropped_for_being_ungrounded(pages):
 def test_nothing_published_fails_the_grounding_check_again(pages, res):
     failures = []
     for trial, page in pages:
-        evidence = Evidence(trial, res.glossary, res.lexicon, res.known_words)
+        evidence = Evidence(trial, res.glossary, res.lexicon, res.known_words, res.claim_reader)
         for section, sentence in published_sentences(page.to_payload()):
             if evidence.problems(sentence):
                 failures.append((trial.nct_id, section, sentence))

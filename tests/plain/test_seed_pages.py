@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from trialscout.plain import explain_trial
 
 
@@ -61,3 +63,32 @@ def test_cirrhosis_trial_states_size_ages_and_open_label_risk(res, seeds):
     assert "Everyone knows who gets which treatment, which can sway the results." in d.could_go_wrong
     assert "People aged 20 to 60 years can join." in d.who.basics
     assert d.disclaimer and "not medical advice" in d.informational
+
+
+def test_thresholds_agree_with_the_eligibility_engines_parse(res, demo_trials):
+    """Where the eligibility engine parses a short criterion into a lab or score limit, the plain
+    page states the same number for it."""
+    eligibility = pytest.importorskip("trialscout.eligibility")
+    from trialscout.plain.joining import threshold_phrase
+    from trialscout.plain.text import NUMBER, number_key
+
+    items = []
+    for trial in demo_trials:
+        for criterion in eligibility.split_criteria(trial.eligibility.criteria or ""):
+            phrase = threshold_phrase(criterion.text, res)
+            if phrase and len(criterion.text.split()) <= 12:
+                items.append((criterion, phrase))
+    parsed = eligibility.parse_criteria([c for c, _ in items])
+    checked, disagree = 0, []
+    for (criterion, phrase), result in zip(items, parsed):
+        limits = [x for x in result.constraints if x.type in {"lab", "score"}]
+        if not limits:
+            continue
+        theirs = {number_key(repr(v)) for x in limits for v in (x.value, x.upper) if v is not None}
+        comparison = phrase.split(", of ", 1)[-1] if ", of " in phrase else phrase.split(" of ", 1)[-1]
+        mine = number_key(NUMBER.findall(comparison)[0])
+        checked += 1
+        if mine not in theirs:
+            disagree.append((criterion.text, phrase))
+    assert checked >= 20
+    assert disagree == []

@@ -113,3 +113,34 @@ def test_a_writer_waiting_for_the_lock_gets_it_when_it_is_released(tmp_path):
     finally:
         if holder.poll() is None:
             holder.kill()
+
+
+def test_an_index_left_with_other_fields_is_emptied_and_rebuilt(settings):
+    import tantivy
+
+    from trialscout.search.index import SCHEMA_VERSION
+
+    store = open_store(settings)
+    store.upsert([trial("NCT94000001", "Sciatica study", conditions=("Sciatica",))])
+    folder = settings.index_dir / f"trials-v{SCHEMA_VERSION}"
+    folder.mkdir(parents=True)
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("something_else", stored=True)
+    tantivy.Index(builder.build(), str(folder))  # a development build's index with other fields
+    service = SearchService.open(settings)
+    assert catch_up(service.index, store) == 1
+    assert ids(service, "sciatica") == ["NCT94000001"]
+
+
+def test_removing_a_trial_removes_its_site_documents_too(settings):
+    store = open_store(settings)
+    guangzhou = site("Guangzhou", "China", "Guangdong")
+    refresh_derived(store, settings, store.upsert([trial("NCT95000001", "Stem cells", conditions=("Sepsis",),
+                                                         sites=(guangzhou,))]).added)
+    service = SearchService.open(settings)
+    assert ids(service, "", near="Guangzhou") == ["NCT95000001"]
+    moved = trial("NCT95000001", "Stem cells", conditions=("Sepsis",), sites=(site("Beijing", "China"),))
+    refresh_derived(store, settings, store.upsert([moved]).changed)
+    assert ids(service, "", near="Guangzhou") == []
+    assert ids(service, "", near="Beijing") == ["NCT95000001"]
+    assert service.index.count() == 1

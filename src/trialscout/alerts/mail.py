@@ -24,6 +24,9 @@ from ..config import Settings
 from .errors import DeliveryError, MailNotConfigured
 
 SMTP_TIMEOUT_SECONDS = 30
+#: Lines up to RFC 5322's hard limit, so a long List-Unsubscribe URL stays one plain header line (folding
+#: it would turn it into encoded-words that mail programs do not read as a URL).
+_POLICY = SMTP.clone(max_line_length=998)
 _ADDRESS = re.compile(r"[^\s<>\"']+@[^\s<>\"']+")
 
 
@@ -55,7 +58,7 @@ def one_line(text: str, limit: int = 150) -> str:
 
 def render(mail: Mail, settings: Settings, message_id: str, date: datetime) -> bytes:
     """The exact bytes to send (stored in the outbox, so a retry is byte-identical)."""
-    msg = EmailMessage(policy=SMTP)
+    msg = EmailMessage(policy=_POLICY)
     msg["From"] = settings.mail_from
     msg["To"] = mail.to
     msg["Subject"] = one_line(mail.subject, 200)

@@ -69,15 +69,22 @@ def _date_of(fact: Fact) -> date | None:
     return fact.date
 
 
+def _ended(fact: Fact) -> bool:
+    """True when the fact's date is also when it ended (a medicine with an end date)."""
+    return isinstance(fact, MedicationFact) and fact.end is not None
+
+
 def _in_window(window: TimeWindow, fact: Fact, today: date) -> bool | None:
     when = _date_of(fact)
     cutoff = today - timedelta(days=window.days)
     if window.kind == "within":
         if isinstance(fact, MedicationFact) and fact.active:
-            return True
+            return True  # taking it now
+        if isinstance(fact, ConditionFact) and fact.status == "active":
+            return True  # still has it, so had it within the window
         if when is None:
             return None
-        return when >= cutoff
+        return True if when >= cutoff else (False if isinstance(fact, ProcedureFact) or _ended(fact) else None)
     if when is None:
         return None
     if window.kind in {"duration_at_least", "before"}:

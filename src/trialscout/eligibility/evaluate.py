@@ -113,14 +113,21 @@ def _evaluate_one(pc: ParsedCriterion, profile: Profile, today: date) -> tuple[C
     outcomes = [check(x, profile, today, c.index) for x in pc.constraints]
     holds = _combine(pc, outcomes)
     if pc.exceptions and holds in (True, False):
-        carved = [check(x, profile, today, c.index) for x in pc.exceptions]
-        could_apply = any(o.holds is not False and o.holds != "na" for o in carved)
+        # an exception's own qualifiers ("adequately treated") do not matter: having the thing is enough to ask
+        carved = [check(x.model_copy(update={"exact": True}) if hasattr(x, "exact") else x, profile, today, c.index)
+                  for x in pc.exceptions]
         rescued = holds is (c.kind == "exclusion")  # the exception could only help the person
+        if c.kind == "exclusion":  # excluded unless the person is known to have the exception
+            could_apply = any(o.holds is True for o in carved)
+        else:  # an exception widens who can join: ask when unknown
+            could_apply = any(o.holds is not False and o.holds != "na" for o in carved)
         if could_apply and rescued:
             holds = None
             outcomes.append(Outcome(None, "An exception in this criterion may apply to you.",
                                     [e for o in carved for e in o.evidence],
                                     [q for o in carved for q in o.questions]))
+        elif rescued:
+            outcomes.append(Outcome(holds, "(The criterion's exception does not apply, as far as we know.)"))
     review = any(isinstance(x, NeedsReview) for x in pc.constraints)
     if pc.group == "heading" and review:
         holds, reason = "na", "A heading for the items below."
@@ -163,11 +170,16 @@ def _apply_groups(results: list[CriterionResult], parsed: list[ParsedCriterion])
                                if r.status != "not_applicable"]
         parent = by_index[pc.criterion.index]
         combined = _or(values) if values else "na"
+        options = {True: "You meet at least one of the options listed below.",
+                   False: "You meet none of the options listed below.",
+                   None: "Not enough information to tell whether you meet one of the options below.",
+                   "na": "None of the options below concerns you."}[combined]
+        own: Holds = {"met": True, "not_met": False, "unknown": None}.get(parent.status, "na")
+        if own != "na" and not parent.needs_review:  # the heading's own words count too ("diagnosis of X with one of:")
+            combined = _and([own, combined]) if combined != "na" else own
+            options = f"{parent.reason} {options}"
         parent.status = _status("inclusion", combined)
-        parent.reason = {"met": "You meet at least one of the options listed below.",
-                         "not_met": "You meet none of the options listed below.",
-                         "unknown": "Not enough information to tell whether you meet one of the options below.",
-                         "not_applicable": "None of the options below concerns you."}[parent.status]
+        parent.reason = options
         parent.needs_review = False
     return soft
 

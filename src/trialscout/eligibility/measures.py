@@ -23,7 +23,8 @@ _UNIT = (r"(?:\s*(?:[x×*]\s*10\s*[\^*]?\s*\d+|10\s*[\^*]\s*\d+|[x×*]\s*10\d)\s
          r"|\s*(?:[x×]|times)\s*(?:the\s+)?(?:institutional\s+)?(?:ULN|upper\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?)"
          r"|\s*mm\s*Hg|\s*mL/min/1[.,]73\s*m(?:2|²|\^2)?|\s*%|\s*/\s*[a-zA-Zµμ]+Â?[\d³^]*"
          r"|\s*micro\s*m?mol\s*/\s*[lL]"
-         r"|\s*[a-zA-Zµμ][a-zA-Zµμ]*(?:/[a-zA-Zµμ\d.^³²{}_]+)*)?")
+         r"|\s*(?!(?:or|and|in|at|of|on|to|for|with|per|if|by|as|is|was|the|than)\b)[a-zA-Zµμ][a-zA-Zµμ]*"
+         r"(?:/[a-zA-Zµμ\d.^³²{}_]+)*)?")
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,8 @@ _AGE_RANGE = re.compile(
     rf"\b(?:age[sd]?|age\s+range)\b\s*(?::|of|is|was|from|between|range|ranging|range\s+from)?\s*(?:from|between)?\s*"
     rf"(?P<lo>{NUM})\s*(?P<lou>{_AGE_UNIT})?\s*(?:-|to|and|~)\s*(?:<=?\s*)?(?P<hi>{NUM})\s*(?P<hiu>{_AGE_UNIT})?", re.I)
 _AGE_RANGE_TAIL = re.compile(
-    rf"(?:\bbetween\s+|\bfrom\s+)?(?P<lo>{NUM})\s*(?P<lou>{_AGE_UNIT})?\s*(?:-|to|and|~)\s*(?:<=?\s*)?(?P<hi>{NUM})\s*"
-    rf"(?P<hiu>{_AGE_UNIT})(?:\s*(?:of\s+age|old|of\s+life)|-old)", re.I)
+    rf"(?:\bbetween\s+|\bfrom\s+)?(?:>=?\s*)?(?P<lo>{NUM})\s*(?P<lou>{_AGE_UNIT})?\s*(?:-|to|and|~)\s*(?:<=?\s*)?(?P<hi>{NUM})\s*"
+    rf"(?P<hiu>{_AGE_UNIT})(?:\s*(?:of\s+age|old|of\s+life)|-old)?", re.I)
 _AGE_COMP = re.compile(rf"\b(?:age[sd]?)\b\s*(?::|of|is|was|must\s+be|should\s+be)?\s*(?P<comp>{COMP})\s*(?P<v>{NUM})"
                        rf"\s*(?P<u>{_AGE_UNIT})?", re.I)
 _AGE_COMP_TAIL = re.compile(rf"(?P<comp>{COMP})\s*(?P<v>{NUM})\s*(?P<u>{_AGE_UNIT})\b(?:\s*(?:of\s+age|old|-old))?"
@@ -102,6 +103,10 @@ def find_ages(text: str, original: str) -> list[Found]:
 
     for rx in (_AGE_RANGE, _AGE_RANGE_TAIL):
         for m in rx.finditer(text):
+            if rx is _AGE_RANGE_TAIL and not re.search(r"(?i)(?:of\s+age|old|of\s+life)$", m.group(0)):
+                before = text[max(0, m.start() - 30):m.start()]
+                if not has_cue() or _DURATION_BEFORE.search(before):
+                    continue
             lo, hi = parse_number(m["lo"]), parse_number(m["hi"])
             if lo is None or hi is None:
                 continue
@@ -154,6 +159,19 @@ def _numeric_from(m: re.Match[str], unit_for: str | None) -> tuple[str, float, f
     return None if lo is None or hi is None or lo > hi else ("between", lo, hi, unit)
 
 
+def _outside_range(a: LabConstraint, b: LabConstraint) -> bool:
+    """"< 90 ... > 150": below a low bound or above a high one (only one can hold, so it means "or")."""
+    low, high = (a, b) if a.comparator in {"<", "<="} else (b, a)
+    return low.comparator in {"<", "<="} and high.comparator in {">", ">="} and low.value <= high.value
+
+
+def _inside_range(a: LabConstraint, b: LabConstraint) -> bool:
+    """"> 125 and < 150": both bounds of one range (both must hold)."""
+    low, high = (a, b) if a.comparator in {">", ">="} else (b, a)
+    return low.comparator in {">", ">="} and high.comparator in {"<", "<="} and low.value < high.value
+
+
+_MORE = re.compile(rf"\s*,?\s*(?P<link>or|and|&|,)\s*(?P<comp>{COMP})\s*(?P<v>{NUM})(?P<u>{_UNIT})", re.I)
 _SHARED = re.compile(r"\s*(?:\([^()]{0,15}\))?\s*(?:/|,|&|and/or|and|or)\s*", re.I)
 
 
@@ -213,9 +231,31 @@ def find_labs(text: str) -> list[Found]:
         gap = m["gap"] or ""
         change = "change" if _CHANGE_WORDS.search(gap) else None
         end = nm.end() + m.end()
-        found.append(Found(nm.start(), end, LabConstraint(
-            analyte=analyte_id, comparator=comp, value=value, upper=upper, unit=unit, change=change,
-            text=text[nm.start():end])))
+        lab = LabConstraint(analyte=analyte_id, comparator=comp, value=value, upper=upper, unit=unit, change=change,
+                            text=text[nm.start():end])
+        siblings: list[Found] = []
+        while True:  # "systolic BP < 90 or > 150 mmHg", "sodium < 125 & > 150"
+            more = _MORE.match(text, end, limit)
+            if not more:
+                break
+            try:
+                more_unit = _unit(more["u"])
+            except NotALabValue:
+                break
+            more_value = _value(more["v"], more_unit)
+            if more_value is None:
+                break
+            extra = LabConstraint(analyte=analyte_id, comparator=more["comp"], value=more_value,
+                                  unit=more_unit or unit, text=more.group(0).strip())
+            if unit is None and more_unit:
+                lab = lab.model_copy(update={"unit": more_unit})
+            if _outside_range(lab, extra) or (more["link"].lower() == "or" and not _inside_range(lab, extra)):
+                lab = lab.model_copy(update={"alternatives": [*lab.alternatives, extra]})
+            else:
+                siblings.append(Found(more.start(), more.end(), extra))
+            end = more.end()
+        found.append(Found(nm.start(), end if not siblings else siblings[0].start, lab))
+        found.extend(siblings)
     for m in _CHANGE.finditer(text):
         if any(f.start <= m.start() < f.end for f in found):
             continue

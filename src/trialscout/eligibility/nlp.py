@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import warnings
 from contextlib import contextmanager
@@ -85,7 +84,6 @@ def _expand_pattern(pattern: object) -> list[str] | None:
 @lru_cache(maxsize=1)
 def pipeline() -> "Language":
     """The shared, read-only spaCy pipeline (built on first call, about one second)."""
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     _quiet_loguru()
     import spacy
     from medspacy.context import ConTextRule

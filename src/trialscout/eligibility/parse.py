@@ -146,7 +146,8 @@ def _parse(c: Criterion, ments: list[Mention], norm: str) -> ParsedCriterion:
     found += _merge_lab_alternatives(numeric, text)
     taken = [(f.start, f.end) for f in found if f.end > f.start]
     windows = find_windows(text)
-    window_spans = [(w.start, w.end) for w in windows]
+    window_spans = [(w.start, w.end) for w in windows] + [m.span() for m in _ANY_OF.finditer(text)]
+    covered += [m.span() for m in _ANY_OF.finditer(text)]
     allergen_from = [m.end() for m in _ALLERGEN.finditer(text)]
     for m in ments:
         if overlaps((m.start, m.end), taken):
@@ -231,7 +232,8 @@ def _dedupe(found: list[Found]) -> list[Found]:
     return out
 
 
-_ANY_OF = re.compile(r"(?i)\b(?:one|any|at least one|either|1)\s+(?:or more\s+)?of\s+the\s+following\b")
+_ANY_OF = re.compile(r"(?i)\b(?:one|any|at least one|either|1)\s+(?:or more\s+)?of\s+the\s+following"
+                     r"(?:\s+(?:criteria|conditions|findings|symptoms|options))?\b")
 
 
 def _group(c: Criterion) -> str | None:

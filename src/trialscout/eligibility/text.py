@@ -64,9 +64,14 @@ _TRIGGER = re.compile(r"(?i)[<>=≥≤⩾⩽≧≦＞﹥＜﹤–—−‐‑&]|
                       r"equal|more|less|older|younger|higher|lower|excess")
 
 
+_SPACED_SLASH = re.compile(r"(?<=[A-Za-zµμ%\d])\s+/\s*(?=[A-Za-zµμ\d])|(?<=[A-Za-zµμ%\d])/\s+(?=[A-Za-zµμ\d])")
+
+
 def normalize(text: str) -> str:
-    """One spelling for comparators and dashes; single spaces. Case is kept."""
+    """One spelling for comparators, dashes and units ("mg / dl" -> "mg/dl"); single spaces. Case is kept."""
     s = unescape(text)
+    if " /" in s or "/ " in s:
+        s = _SPACED_SLASH.sub("/", s)
     if not _TRIGGER.search(s):
         return _SPACES.sub(" ", s).strip()
     s = _POSTFIX_GE.sub(lambda m: f">= {m.group(1)}{m.group(2)}", s)

@@ -87,6 +87,16 @@ def _keys(text: str) -> tuple[str, ...]:
     return tuple(map(_key_token, _TOKEN.findall(text)))
 
 
+def key_set(text: str) -> frozenset[str]:
+    """Every match key in ``text``: a fast first test of whether a term can occur in it."""
+    return frozenset(map(_key_token, _TOKEN.findall(text)))
+
+
+@cache
+def form_keys(form: str) -> tuple[str, ...]:
+    return _keys(form)
+
+
 def _glued(text: str, start: int, end: int) -> bool:
     """True when ``text[start:end]`` is only part of a hyphenated word ("WOCBP" in "Non-WOCBP")."""
     before = start >= 2 and text[start - 1] in "-'’/" and text[start - 2].isalnum()

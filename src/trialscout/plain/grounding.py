@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..trial import Trial
 from .errors import RulesError
-from .glossary import Entry, Glossary, is_capital_alias
+from .glossary import Entry, Glossary, form_keys, is_capital_alias, key_set
 from .labels import label
 from .text import NUMBER, WORD, normalize, normalize_chars, number_key, value_key, word_forms
 
@@ -302,6 +302,7 @@ class Evidence:
         self._words: dict[str, bool] = {}
         self._expanded: dict[str, bool] = {}
         self._uses: dict[str, bool] = {}
+        self._keys: frozenset[str] | None = None
 
     def _structured(self, t: Trial) -> None:
         counts = [len(t.arms), len(t.interventions), len(t.locations), len(t.conditions),
@@ -361,6 +362,10 @@ class Evidence:
         return known
 
     def _names(self, form: str, alias: bool = True) -> bool:
+        if self._keys is None:
+            self._keys = key_set(self.written)
+        if not self._keys.issuperset(form_keys(form)):
+            return False  # some word of the term is not in the record at all
         if alias and is_capital_alias(form):
             return _names_in(self.written, form, exact_case=True)
         return _names_in(self.spelled, form)

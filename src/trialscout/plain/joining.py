@@ -19,12 +19,16 @@ from .reading import Reading
 from .resources import Resources
 from .simplify import simplify_item
 from .templates import Templates
+from .grounding import unit_key
 from .text import NUMBER, normalize
 
 MAX_THRESHOLDS = 3
 MAX_NEEDS = 3
 MAX_CANNOT = 5
 _DIGIT = re.compile(r"\d")
+_RELATIVE = re.compile(r"\s*(?:[x×*](?![a-z])|times\b|fold\b|-fold\b|folds\b)", re.IGNORECASE)
+_NOT_LAB_UNITS = frozenset({"day", "week", "month", "year", "hour", "minute", "second", "time", "dose", "cycle",
+                            "session", "visit", "tablet", "capsule", "puff", "drops", "injection", "infusion"})
 _MARKER = re.compile(r"^\s*(?:[-*•·▪◦‣]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 
 
@@ -170,7 +174,7 @@ def threshold_phrase(text: str, res: Resources) -> str | None:
     labs = res.glossary.find(line, kinds=("lab",))
     if not labs:
         return None
-    single, span, _ = _patterns(t, res.lexicon.units)
+    single, span, _ = _patterns(t, _threshold_units(res))
     lab = labs[0]
     tail = line[lab.end:lab.end + 120]
     comparison = None
@@ -185,6 +189,8 @@ def threshold_phrase(text: str, res: Resources) -> str | None:
             op = _comparator(m.group("cmp"), t)
             if op is None:
                 return None
+            if not m.group("uln") and _RELATIVE.match(tail[m.end():]):
+                return None  # "1.5 times of upper limit…" in words we do not know: say nothing
             if m.group("uln"):
                 value = t("who.times_upper_limit", value=m.group("num"))
             else:
@@ -194,6 +200,16 @@ def threshold_phrase(text: str, res: Resources) -> str | None:
     if comparison is None:
         return None
     return _name_phrase(lab.entry, comparison, t)
+
+
+@cache
+def _threshold_units_of(units: tuple[str, ...]) -> tuple[str, ...]:
+    """Units a lab value can have: not durations or counts of times ("for at least 6 weeks")."""
+    return tuple(u for u in units if unit_key(u) not in _NOT_LAB_UNITS)
+
+
+def _threshold_units(res: Resources) -> tuple[str, ...]:
+    return _threshold_units_of(res.lexicon.units)
 
 
 def _comparator(word: str, t: Templates) -> str | None:

@@ -160,10 +160,10 @@ class Gazetteer:
 
     # --- what a person typed -----------------------------------------------------------------
 
-    def resolve(self, text: str) -> Place | Country:
+    def resolve(self, text: str, suggest: bool = True) -> Place | Country:
         """The place ``text`` names: a :class:`Place` (city or coordinates) or a whole :class:`Country`.
 
-        Raises :class:`UnknownPlace` (with close names) when nothing matches."""
+        Raises :class:`UnknownPlace` (with close names, unless ``suggest`` is false) when nothing matches."""
         text = clean(text)
         if not text:
             raise InvalidQuery("near", "Say where: a city (\"Guangzhou\", \"Springfield, IL\") or coordinates.")
@@ -180,7 +180,7 @@ class Gazetteer:
             place = self._city_place(name, qualifiers)
             if place is not None:
                 return place
-        raise UnknownPlace(text, self.suggestions(parts[0] if parts else text))
+        raise UnknownPlace(text, self.suggestions(parts[0] if parts else text) if suggest else [])
 
     def _city_place(self, name: str, qualifiers: list[str]) -> Place | None:
         """The biggest city called ``name`` in the region(s) and country the qualifiers name."""

@@ -118,7 +118,7 @@ class SearchService:
         countries = filters.countries
         if place_text and place_text.strip():
             try:
-                found = self.gazetteer.resolve(place_text)
+                found = self.gazetteer.resolve(place_text, suggest=strict)
             except UnknownPlace:
                 if strict:
                     raise

@@ -19,6 +19,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..errors import ProfileError, UnitError
 from ..labs import analytes, convert, find_analyte, unit_info
 from ..ruleset import vocabulary
@@ -86,11 +88,29 @@ def _measure(value: Any, unit: str, field: str) -> float:
 
 
 def _entry(item: Any, field: str) -> dict[str, Any]:
-    if isinstance(item, str):
+    if isinstance(item, str) and item.strip():
         return {"name": item}
-    if isinstance(item, dict) and item.get("name"):
+    if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"].strip():
         return item
-    raise ProfileError(f"Each item of '{field}' must be a name or an object with a 'name'.")
+    raise ProfileError(f"Each item of '{field}' must be a name or an object with a 'name' (text).")
+
+
+def _items(data: dict[str, Any], field: str) -> list[Any]:
+    value = data.get(field)
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise ProfileError(f"'{field}' must be a list, e.g. [\"hepatitis B\"].")
+    return value
+
+
+def _mapping(data: dict[str, Any], field: str) -> dict[str, Any]:
+    value = data.get(field)
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise ProfileError(f"'{field}' must be an object, e.g. {{\"ecog\": 1}}.")
+    return value
 
 
 def _lab(item: Any, source: str = "form") -> LabFact:
@@ -163,22 +183,30 @@ def profile_from_form(data: dict[str, Any], today: date | None = None) -> Profil
     """Build a ``Profile`` from form JSON (see the module docstring). Raises ``ProfileError`` on bad values."""
     if not isinstance(data, dict):
         raise ProfileError(f"Form data must be a JSON object, not {type(data).__name__}.")
+    try:
+        return _from_form(data, today)
+    except ValidationError as exc:
+        where = ".".join(str(p) for p in exc.errors()[0].get("loc", ())) or "a field"
+        raise ProfileError(f"Form field '{where}' has a value of the wrong kind: {exc.errors()[0].get('msg')}.") from exc
+
+
+def _from_form(data: dict[str, Any], today: date | None) -> Profile:
     ev = lambda text: Evidence(source="form", text=text)  # noqa: E731
     conditions = []
-    for item in data.get("conditions") or []:
+    for item in _items(data, "conditions"):
         e = _entry(item, "conditions")
         vocab = vocabulary("condition")
         conditions.append(ConditionFact(
             name=e["name"], concept=vocab.lookup(e["name"]) or _first(vocab.find(e["name"])),
-            present=_bool(e.get("present", True), "present") is not False, status=e.get("status", "active"),
+            present=_bool(e.get("present", True), "present") is not False, status=_status(e.get("status")),
             onset=_date(e.get("onset"), f"Onset of '{e['name']}'"), evidence=ev(f"condition: {e['name']}")))
-    for item in data.get("absent_conditions") or []:
+    for item in _items(data, "absent_conditions"):
         e = _entry(item, "absent_conditions")
         vocab = vocabulary("condition")
         conditions.append(ConditionFact(name=e["name"], concept=vocab.lookup(e["name"]) or _first(vocab.find(e["name"])),
                                         present=False, evidence=ev(f"does not have: {e['name']}")))
     meds = []
-    for item in data.get("medications") or []:
+    for item in _items(data, "medications"):
         e = _entry(item, "medications")
         vocab = vocabulary("medication")
         meds.append(MedicationFact(name=e["name"], concept=vocab.lookup(e["name"]) or _first(vocab.find(e["name"])),
@@ -186,18 +214,16 @@ def profile_from_form(data: dict[str, Any], today: date | None = None) -> Profil
                                    active=_bool(e.get("active", True), "active"), start=_date(e.get("start"), "start"),
                                    end=_date(e.get("end"), "end"), evidence=ev(f"medicine: {e['name']}")))
     procs = []
-    for item in data.get("procedures") or []:
+    for item in _items(data, "procedures"):
         e = _entry(item, "procedures")
         vocab = vocabulary("procedure")
         procs.append(ProcedureFact(name=e["name"], concept=vocab.lookup(e["name"]) or _first(vocab.find(e["name"])),
                                    date=_date(e.get("date"), "date"), evidence=ev(f"procedure: {e['name']}")))
-    labs = [_lab(item) for item in data.get("labs") or []]
+    labs = [_lab(item) for item in _items(data, "labs")]
     flags = [ProfileFlag(code="unknown_unit", message=f"The unit '{lab.unit}' of {lab.name} is not known: "
                                                       "criteria about it stay unknown. Use a unit from the lab report.")
              for lab in labs if lab.unit and unit_info(lab.unit) is None]
-    answers = data.get("answers") or {}
-    if not isinstance(answers, dict):
-        raise ProfileError("'answers' must be an object keyed by question id.")
+    answers = _mapping(data, "answers")
     profile = Profile(
         age=_number(data["age"], "age") if data.get("age") not in (None, "") else None,
         birth_date=_date(data.get("birth_date"), "birth_date"), sex=_sex(data.get("sex")),  # type: ignore[arg-type]
@@ -208,10 +234,18 @@ def profile_from_form(data: dict[str, Any], today: date | None = None) -> Profil
         weight_kg=_measure(data["weight"], "kg", "weight") if data.get("weight") not in (None, "") else (
             _number(data["weight_kg"], "weight_kg") if data.get("weight_kg") not in (None, "") else None),
         scores={str(k): (v.strip() if isinstance(v, str) and not _is_number(v) else _number(v, f"score {k}"))
-                for k, v in (data.get("scores") or {}).items()},
+                for k, v in _mapping(data, "scores").items()},
         answers=answers, flags=flags, source="form",
     )
     return check_consistency(apply_answers(profile), today)
+
+
+def _status(value: Any) -> str:
+    if value in (None, ""):
+        return "active"
+    if value not in {"active", "history", "resolved"}:
+        raise ProfileError(f"Condition status '{value}' must be active, history or resolved.")
+    return str(value)
 
 
 def _is_number(text: str) -> bool:
