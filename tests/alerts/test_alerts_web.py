@@ -248,3 +248,26 @@ def test_the_management_page_changes_frequency_and_stops_subscriptions(web):
     gone = client.post(path, data={"csrf_token": token, "action": "unsubscribe"})
     assert "You are unsubscribed" in gone.text and count(web, alert_subscribers) == 0
     assert client.get(path).status_code == 404
+
+
+def test_a_saved_search_from_the_search_page_sends_new_matching_trials(web, studies):
+    imported = {nct(s) for s in web.studies}
+    newcomer = next(s for s in studies if nct(s) not in imported
+                    and s["protocolSection"]["statusModule"].get("overallStatus") == "RECRUITING"
+                    and s["protocolSection"].get("conditionsModule", {}).get("conditions"))
+    words = newcomer["protocolSection"]["conditionsModule"]["conditions"][0]
+    client = browser(web)
+    form = client.get("/alerts/subscribe", params={"kind": "search", "q": words, "status": "open", "page": "2"})
+    assert f"new trials matching \u201c{words}\u201d (status: open)" in form.text
+    answer = client.post("/alerts/subscribe", data={"csrf_token": token_on(form.text), "kind": "search", "q": words,
+                                                    "status": "open", "email": ANA})
+    assert answer.status_code == 202
+    confirm = link_in(web.server.mailbox.deliveries[0].text, "confirm")
+    client.post(confirm, data={"csrf_token": token_on(client.get(confirm).text)})
+    web.sync(newcomer)
+    assert web.alerts.notify().sent == 1
+    alert = web.server.mailbox.deliveries[-1].text
+    assert nct(newcomer) in alert and f"New trials matching \u201c{words}\u201d" in alert
+    bad = client.post("/alerts/subscribe", data={"csrf_token": token_on(form.text), "kind": "search", "q": words,
+                                                 "phase": "phase 9", "email": ANA})
+    assert bad.status_code == 422 and "Unknown phase" in bad.text

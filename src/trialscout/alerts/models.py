@@ -68,7 +68,9 @@ class SavedQuery:
             values = tuple(v.strip() for v in values if v and v.strip())
             if values:
                 filters.append((name, values))
-        return cls(q=str(data.get("q") or "").strip(), filters=tuple(filters))
+        q = data.get("q") or ""
+        q = " ".join(str(v) for v in q) if isinstance(q, (list, tuple)) else str(q)
+        return cls(q=" ".join(q.split()), filters=tuple(filters))
 
 
 @dataclass(frozen=True)

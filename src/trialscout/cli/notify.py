@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from ..alerts import Alerts, MailNotConfigured
 from .common import JsonOption, err, out, print_json, settings, store
@@ -30,5 +31,5 @@ def notify(json_output: bool = JsonOption) -> None:
     if summary.waiting and summary.mail != "configured":
         reason = str(MailNotConfigured()) if summary.mail == "not configured" else \
             f"the mail server is {summary.mail}; messages stay in the outbox and are retried"
-        err.print(f"[bold red]error:[/] {reason}", highlight=False, soft_wrap=True, markup=True)
+        err.print(f"[bold red]error:[/] {escape(reason)}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)

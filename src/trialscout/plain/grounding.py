@@ -15,99 +15,16 @@ codes, not statements about the trial, and are not checked.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from ..trial import Trial
-from .errors import RulesError
+from .claims import _NUMBER_FAST, Claim, ClaimReader
 from .glossary import Entry, Glossary, form_keys, is_capital_alias, key_set
 from .labels import label
-from .text import NUMBER, WORD, normalize, normalize_chars, number_key, value_key, word_forms
-
-RULES_DIR = Path(__file__).with_name("rules")
-_UNIT_SYNONYMS = {
-    "hrs": "hour", "hr": "hour", "h": "hour", "hours": "hour", "yrs": "year", "yr": "year", "years": "year",
-    "wks": "week", "weeks": "week", "mos": "month", "months": "month", "min": "minute", "minutes": "minute",
-    "sec": "second", "seconds": "second", "days": "day", "percent": "%", "per cent": "%", "lbs": "lb",
-    "mcg": "μg", "ug": "μg", "umol/l": "μmol/l", "doses": "dose", "cycles": "cycle", "sessions": "session",
-    "visits": "visit", "tablets": "tablet", "capsules": "capsule", "puffs": "puff", "injections": "injection",
-    "infusions": "infusion", "units": "unit", "u": "unit", "times": "time",
-}
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """One language's idea of what counts as a fact (``rules/grounding.LANG.json``)."""
-
-    number_words: dict[str, str]
-    units: tuple[str, ...]
-    claim_words: frozenset[str]
-    claim_suffixes: tuple[str, ...]
-    suffix_min_length: int
-    not_claims: frozenset[str]
-    common_words: frozenset[str]
-    quantity: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
-
-    def is_claim_word(self, lower: str, suffixes: bool = True) -> bool:
-        if lower in self.not_claims:
-            return False
-        if lower in self.claim_words:
-            return True
-        return suffixes and len(lower) >= self.suffix_min_length and lower.endswith(self.claim_suffixes)
-
-
-def unit_key(unit: str) -> str:
-    u = unit.lower().replace("µ", "μ").replace("²", "2").replace("^", "").replace(" ", "")
-    if u in {"x", "×"} or (u[:1] in {"x", "×"} and u.endswith("uln")):
-        return "time"  # "1.5 x ULN" is "1.5 times the upper limit of normal"
-    return _UNIT_SYNONYMS.get(u, u)
-
-
-@cache
-def load_lexicon(lang: str = "en") -> Lexicon:
-    path = RULES_DIR / f"grounding.{lang}.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RulesError(f"{path}: no grounding rules for language {lang!r}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RulesError(f"{path}: not valid JSON ({exc}); fix the file") from None
-    try:
-        units = tuple(sorted({u.lower() for u in data["units"]}, key=len, reverse=True))
-        pattern = "|".join(re.escape(u).replace(r"\ ", r"\s?") for u in units)
-        quantity = re.compile(rf"(?=\d)({NUMBER.pattern})\s*({pattern})(?![\w/])", re.IGNORECASE)
-        return Lexicon(
-            number_words={k.lower(): value_key(v) for k, v in data["number_words"].items()},
-            units=units,
-            claim_words=frozenset(w.lower() for w in data["claim_words"]),
-            claim_suffixes=tuple(s.lower() for s in data["claim_suffixes"]),
-            suffix_min_length=int(data.get("claim_suffix_min_length", 6)),
-            not_claims=frozenset(w.lower() for w in data.get("not_claims", [])),
-            common_words=frozenset(w.lower() for w in data.get("common_words", [])),
-            quantity=quantity,
-        )
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise RulesError(f"{path}: missing or malformed key ({exc}); see the file's 'about'") from None
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One fact a sentence states, as the check needs it (see :func:`read_claims`)."""
-
-    kind: str  # amount | number | word
-    text: str
-    key: str = ""  # amount/number: the canonical number; word: the lower-cased word
-    unit: str = ""  # amount: the canonical unit
-    code: bool = False  # word: letters with digits, or an acronym: must be in the record as written
-    parts: tuple[str, ...] = ()  # word: its hyphen parts
-    claim_parts: tuple[str, ...] = ()  # word: the parts that are claim words
-    whole_claim: bool = False  # word: the word itself is a claim word
-    named: bool = False  # word: a capitalised word that is not ordinary vocabulary
-
+from .lexicon import Lexicon, unit_key
+from .text import normalize, normalize_chars, number_key, value_key, word_forms
 
 @dataclass(frozen=True)
 class Problem:
@@ -191,79 +108,6 @@ def _code_label_texts(trial: Trial) -> list[str]:
         if found:
             out += [found.label, found.explain]
     return out
-
-
-_NUMBER_FAST = re.compile(r"(?=\d)" + NUMBER.pattern)
-_DIGIT = re.compile(r"\d")
-_LETTER = re.compile(r"[^\W\d_]")
-
-
-class ClaimReader:
-    """Finds the facts in a sentence; a pure function of the sentence, so results are cached."""
-
-    def __init__(self, lexicon: Lexicon, known_words: frozenset[str], size: int = 50_000) -> None:
-        self.lexicon = lexicon
-        self.known_words = known_words
-        self._cache: dict[str, tuple[Claim, ...]] = {}
-        self._size = size
-
-    def clear(self) -> None:
-        self._cache.clear()
-
-    def __call__(self, sentence: str) -> tuple[Claim, ...]:
-        found = self._cache.get(sentence)
-        if found is None:
-            if len(self._cache) >= self._size:
-                self._cache.clear()
-            found = self._cache[sentence] = tuple(self._read(sentence))
-        return found
-
-    def _read(self, sentence: str) -> list[Claim]:
-        lex = self.lexicon
-        text = normalize(sentence)
-        out: list[Claim] = []
-        spans: list[tuple[int, int]] = []
-        for m in lex.quantity.finditer(text):
-            spans.append(m.span())
-            out.append(Claim("amount", m.group(0), number_key(m.group(1)) or "?", unit_key(m.group(2))))
-        for m in _NUMBER_FAST.finditer(text):
-            if not any(a <= m.start() < b for a, b in spans):
-                out.append(Claim("number", m.group(), number_key(m.group()) or "?"))
-        claim_words, number_words = lex.claim_words, lex.number_words
-        suffixes, shortest = lex.claim_suffixes, lex.suffix_min_length
-        tokens = WORD.findall(text)
-        offset = 0
-        for position, token in enumerate(tokens):
-            if token.isalpha() and token.islower() and token not in claim_words and token not in number_words and (
-                    len(token) < shortest or not token.endswith(suffixes)):
-                continue  # an ordinary lower-case word: the common case
-            at = text.find(token, offset)
-            offset = at + len(token)
-            claim = self._word(token, position == 0 or _after_break(text, at))
-            if claim is not None:
-                out.append(claim)
-        return out
-
-    def _word(self, token: str, sentence_start: bool) -> Claim | None:
-        lex = self.lexicon
-        lower = token.lower()
-        if lower in lex.number_words:
-            return Claim("number", token, lex.number_words[lower])
-        if not token.isalpha() and _DIGIT.search(token):
-            if not _LETTER.search(token):
-                return None  # a bare number: read with the numbers
-            return Claim("word", token, lower, code=True)
-        letters = [c for c in token if c.isalpha()]
-        if len(letters) >= 2 and token == token.upper():
-            return Claim("word", token, lower, code=True)
-        split = "-" in lower or "'" in lower or "’" in lower
-        parts = tuple(p for p in re.split(r"[-'’]", lower) if p) if split else (lower,)
-        claims = tuple(p for p in parts if p != lower and lex.is_claim_word(p))
-        whole = lex.is_claim_word(lower, suffixes=not split)
-        named = token[:1].isupper() and not (lower in self.known_words or (sentence_start and lower in lex.common_words))
-        if not (claims or whole or named):
-            return None
-        return Claim("word", token, lower, parts=parts, claim_parts=claims, whole_claim=whole, named=named)
 
 
 def _has_word(text: str, word: str) -> bool:
@@ -402,18 +246,7 @@ class Evidence:
         return not self.problems(sentence)
 
 
-def _after_break(text: str, start: int) -> bool:
-    """True when the word at ``start`` opens a sentence, a list item or a quoted clause."""
-    before = text[:start].rstrip(" \"'(“‘")
-    return not before or before[-1] in ".!?:;。！？"
-
-
 def _digits_and_parts_ok(evidence: Evidence, token: str) -> bool:
     """A hyphenated name whose parts are each in the record ("type-2" from "type 2")."""
     parts = [p for p in re.split(r"[-/]", token.lower()) if p]
     return len(parts) > 1 and all(evidence.has_word(p) or (p.isdigit() and evidence.has_number(p)) for p in parts)
-
-
-def known_vocabulary(texts: Iterable[str]) -> frozenset[str]:
-    """Lower-cased words of trusted wording (templates, labels, glossary plain words)."""
-    return frozenset(w.lower() for text in texts for w in WORD.findall(text))
