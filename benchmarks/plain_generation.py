@@ -68,6 +68,18 @@ def many_processes(trials: list, workers: int, repeat: int) -> list[tuple[float,
     return rates
 
 
+def calibration() -> float:
+    """CPU seconds for a fixed pure-Python loop (10 million additions): how fast this CPU is now.
+
+    About 0.4 s on an idle current server core; more when other work shares the machine, so
+    figures from different days can be compared by scaling with it."""
+    cpu = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - cpu
+
+
 def _line(label: str, rates: list[tuple[float, float]]) -> str:
     wall = statistics.median(r[0] for r in rates)
     cpu = statistics.median(r[1] for r in rates)
@@ -87,6 +99,7 @@ def main() -> None:
     print(f"date {date.today().isoformat()} · {platform.python_implementation()} {platform.python_version()} · "
           f"{os.cpu_count()} cores · load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"trials {len(trials)} (demo snapshot: registry records + seed transcriptions)")
+    print(f"calibration: 10 million Python additions took {calibration():.2f} s of CPU")
     print(_line("1 process", one_process(trials, args.repeat)))
     if args.workers > 1:
         print(_line(f"{args.workers} processes", many_processes(trials, args.workers, args.repeat)))

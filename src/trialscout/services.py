@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 #: ``function(store, settings, ids: Sequence[str] | None) -> None`` (``ids=None`` means all trials).
 DERIVERS: list[str] = [
     "trialscout.plain.derive:derive_plain",
+    "trialscout.eligibility.derive:derive_eligibility",
     "trialscout.search.maintenance:refresh_index",
     "trialscout.alerts.service:match_new_trials_step",  # last: matches new trials with the fresh index
 ]

@@ -118,11 +118,11 @@ def test_a_writer_waiting_for_the_lock_gets_it_when_it_is_released(tmp_path):
 def test_an_index_left_with_other_fields_is_emptied_and_rebuilt(settings):
     import tantivy
 
-    from trialscout.search.index import SCHEMA_VERSION
+    from trialscout.search.index import index_folder
 
     store = open_store(settings)
     store.upsert([trial("NCT94000001", "Sciatica study", conditions=("Sciatica",))])
-    folder = settings.index_dir / f"trials-v{SCHEMA_VERSION}"
+    folder = index_folder(settings.index_dir)
     folder.mkdir(parents=True)
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("something_else", stored=True)

@@ -38,8 +38,8 @@ def insert_ignoring_duplicates(conn: sa.Connection, table: sa.Table, rows: list[
     module = postgresql if dialect == "postgresql" else sqlite if dialect == "sqlite" else None
     if module is None:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(f"unsupported database {dialect}")
-    inserted = 0
-    for part in chunks(rows):
-        statement = module.insert(table).on_conflict_do_nothing(index_elements=list(unique))
-        inserted += conn.execute(statement, list(part)).rowcount or 0
-    return inserted
+    # RETURNING counts what was really inserted (a driver's executemany rowcount may be -1), and lets
+    # SQLAlchemy send each chunk as a few multi-row INSERTs ("insertmanyvalues").
+    key = list(table.primary_key.columns)[0]
+    statement = module.insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(key)
+    return sum(len(conn.execute(statement, list(part)).all()) for part in chunks(rows))

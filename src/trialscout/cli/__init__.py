@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from . import evaluate, evaluate_plain, index, notify, search, serve, sync, trials
+from . import check, evaluate, evaluate_plain, index, notify, search, serve, sync, trials
 
 app = typer.Typer(
     help="trialscout: a local, versioned copy of the clinical-trial registry, in plain words.",
@@ -21,6 +21,7 @@ index.register(app)
 evaluate.register(app)
 evaluate_plain.register(app)
 notify.register(app)
+check.register(app)
 
 
 def main() -> None:

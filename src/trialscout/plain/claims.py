@@ -28,7 +28,7 @@ class Claim:
     named: bool = False  # word: a capitalised word that is not ordinary vocabulary
 
 
-_NUMBER_FAST = re.compile(r"(?=\d)" + NUMBER.pattern)
+NUMBER_FAST = re.compile(r"(?=\d)" + NUMBER.pattern)
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -61,7 +61,7 @@ class ClaimReader:
         for m in lex.quantity.finditer(text):
             spans.append(m.span())
             out.append(Claim("amount", m.group(0), number_key(m.group(1)) or "?", unit_key(m.group(2))))
-        for m in _NUMBER_FAST.finditer(text):
+        for m in NUMBER_FAST.finditer(text):
             if not any(a <= m.start() < b for a, b in spans):
                 out.append(Claim("number", m.group(), number_key(m.group()) or "?"))
         claim_words, number_words = lex.claim_words, lex.number_words

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..trial import Trial
-from .claims import _NUMBER_FAST, Claim, ClaimReader
+from .claims import NUMBER_FAST, Claim, ClaimReader, known_vocabulary
 from .glossary import Entry, Glossary, form_keys, is_capital_alias, key_set
 from .labels import label
-from .lexicon import Lexicon, unit_key
+from .lexicon import Lexicon, load_lexicon, unit_key
 from .text import normalize, normalize_chars, number_key, value_key, word_forms
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -167,7 +168,7 @@ class Evidence:
         if key in self.numbers:
             return True
         if self._corpus_numbers is None:
-            self._corpus_numbers = {k for k in (number_key(n) for n in _NUMBER_FAST.findall(self.text)) if k}
+            self._corpus_numbers = {k for k in (number_key(n) for n in NUMBER_FAST.findall(self.text)) if k}
             self._corpus_numbers.update(v for w, v in self.lexicon.number_words.items() if self._word_in_text(w))
         return key in self._corpus_numbers or bool(written and self._expansion_has(written.lower()))
 
@@ -250,3 +251,7 @@ def _digits_and_parts_ok(evidence: Evidence, token: str) -> bool:
     """A hyphenated name whose parts are each in the record ("type-2" from "type 2")."""
     parts = [p for p in re.split(r"[-/]", token.lower()) if p]
     return len(parts) > 1 and all(evidence.has_word(p) or (p.isdigit() and evidence.has_number(p)) for p in parts)
+
+
+__all__ = ["Claim", "ClaimReader", "Evidence", "Lexicon", "Problem", "known_vocabulary", "load_lexicon", "spelling_key",
+           "unit_key"]

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from ..trial import Trial
 from .glossary import Entry
 from .models import WhoCanJoin
 from .reading import Reading
@@ -25,6 +24,8 @@ from .text import NUMBER, normalize
 MAX_THRESHOLDS = 3
 MAX_NEEDS = 3
 MAX_CANNOT = 5
+#: Criteria read for thresholds: key limits come early; a list of hundreds says nothing more.
+MAX_ITEMS_READ = 60
 _DIGIT = re.compile(r"\d")
 _RELATIVE = re.compile(r"\s*(?:[x×*](?![a-z])|times\b|fold\b|-fold\b|folds\b)", re.IGNORECASE)
 _NOT_LAB_UNITS = frozenset({"day", "week", "month", "year", "hour", "minute", "second", "time", "dose", "cycle",
@@ -82,7 +83,7 @@ def who_can_join(r: Reading, res: Resources) -> WhoCanJoin:
     items = criteria_items(criteria, t)
     used: set[int] = set()
     counts = {"inclusion": 0, "exclusion": 0}
-    for n, item in enumerate(items):
+    for n, item in enumerate(items[:MAX_ITEMS_READ]):
         if counts[item.kind] >= MAX_THRESHOLDS:
             continue
         phrase = threshold_phrase(item.text, res)
@@ -149,7 +150,7 @@ def _basics(r: Reading, res: Resources) -> list[str]:
 
 
 @cache
-def _patterns(templates: Templates, units: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _patterns(templates: Templates, units: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     reading = templates.raw("reading")
     comparators = sorted(reading["comparators"], key=len, reverse=True)
     cmp = "|".join(rf"(?<!\w){re.escape(c)}(?!\w)" if c[0].isalpha() else re.escape(c) for c in comparators)
@@ -162,7 +163,7 @@ def _patterns(templates: Templates, units: tuple[str, ...]) -> tuple[re.Pattern[
     openers = "|".join(re.escape(o) for o in sorted(reading["range_openers"], key=len, reverse=True))
     span = (rf"^[^\d;.]{{0,30}}?(?:(?<!\w)(?:{openers})\s+)(?P<low>{num})\s*(?P<lowunit>{unit})?(?![\w/])\s*"
             rf"(?:{joiners})\s*(?P<high>{num})\s*(?P<highunit>{unit})?(?![\w/])")
-    return single, re.compile(span, re.IGNORECASE), re.compile(rf"^\s*(?:{cmp})", re.IGNORECASE)
+    return single, re.compile(span, re.IGNORECASE)
 
 
 def threshold_phrase(text: str, res: Resources) -> str | None:
@@ -174,7 +175,7 @@ def threshold_phrase(text: str, res: Resources) -> str | None:
     labs = res.glossary.find(line, kinds=("lab",))
     if not labs:
         return None
-    single, span, _ = _patterns(t, _threshold_units(res))
+    single, span = _patterns(t, _threshold_units(res))
     lab = labs[0]
     tail = line[lab.end:lab.end + 120]
     comparison = None
@@ -226,6 +227,3 @@ def _name_phrase(entry: Entry, comparison: str, t: Templates) -> str:
         return t("who.threshold", name=entry.plain, explain=entry.explain, comparison=comparison)
     return t("who.threshold_bare", name=entry.plain, comparison=comparison)
 
-
-def has_criteria(trial: Trial) -> bool:
-    return bool(trial.eligibility.criteria)

@@ -46,7 +46,7 @@ class Lexicon:
 
 def unit_key(unit: str) -> str:
     u = unit.lower().replace("µ", "μ").replace("²", "2").replace("^", "").replace(" ", "")
-    if u in {"x", "×"} or (u[:1] in {"x", "×"} and u.endswith("uln")):
+    if u in {"x", "×"} or (u[:1] in {"x", "×"} and u[1:].removeprefix("the") in {"uln", "unl", "iuln"}):
         return "time"  # "1.5 x ULN" is "1.5 times the upper limit of normal"
     return _UNIT_SYNONYMS.get(u, u)
 

@@ -54,10 +54,6 @@ class Reading:
     measures: list[str] = field(default_factory=list)
     measure_time: str | None = None
 
-    @property
-    def condition_phrase(self) -> str | None:
-        return None if not self.conditions else self.conditions[0] if len(self.conditions) == 1 else None
-
 
 def read_trial(trial: Trial, res: Resources) -> Reading:
     r = Reading(trial=trial)
@@ -207,15 +203,15 @@ def _comparator_kind(trial: Trial, comparators: list[Treatment]) -> str | None:
 
 def _routes(trial: Trial, res: Resources) -> list[Entry]:
     texts = []
-    for i in trial.interventions[:20]:
-        texts += [i.name, i.description or "", *i.other_names]
-    for a in trial.arms[:20]:
-        texts += [a.label, a.description or ""]
+    for i in trial.interventions[:10]:
+        texts += [i.name, (i.description or "")[:600], *i.other_names[:3]]
+    for a in trial.arms[:10]:
+        texts += [a.label, (a.description or "")[:600]]
     routes: list[Entry] = []
     for text in texts:
         if not text:
             continue
-        for m in res.glossary.find(text[:2000], kinds=("route",)):
+        for m in res.glossary.find(text, kinds=("route",)):
             if all(m.entry.plain != r.plain for r in routes):
                 routes.append(m.entry)
     broad = {b.lower() for b in res.templates.raw("reading.broad_routes")}

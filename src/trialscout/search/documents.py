@@ -15,6 +15,7 @@ from typing import Any
 
 from ..trial import OPEN_STATUSES, STATUSES, Trial
 from .geo import Gazetteer
+from .vocabulary import Vocabulary, default_vocabulary
 
 NOT_STATED = "NOT_STATED"
 NO_MIN_AGE = 0.0
@@ -81,10 +82,31 @@ def sites_of(trial: Trial, gazetteer: Gazetteer) -> list[CardSite]:
     return sites
 
 
-def index_documents(trial: Trial, content_hash: str, gazetteer: Gazetteer) -> list[dict[str, list[Any]]]:
+def index_documents(trial: Trial, content_hash: str, gazetteer: Gazetteer,
+                    vocabulary: Vocabulary | None = None) -> list[dict[str, list[Any]]]:
     """The trial's document, then one small document per located site (what a "near" search reads)."""
     sites = sites_of(trial, gazetteer)
-    return [index_document(trial, content_hash, gazetteer, sites)] + site_documents(trial, sites)
+    return [index_document(trial, content_hash, gazetteer, sites, vocabulary)] + site_documents(trial, sites)
+
+
+def concepts_of(trial: Trial, vocabulary: Vocabulary) -> tuple[list[str], list[str]]:
+    """Vocabulary concepts the trial names, with their broader concepts: a query for "liver failure" then
+    finds a record that only says ACLF. First those its titles, conditions and treatments name (what the
+    trial is about), then the others its keywords and MeSH ancestors name (what it touches on)."""
+    about = [trial.brief_title, trial.official_title, trial.acronym] + trial.conditions + \
+        [m.term for m in trial.condition_meshes + trial.intervention_meshes] + \
+        [i.name for i in trial.interventions] + [n for i in trial.interventions for n in i.other_names]
+    touches = trial.keywords + [m.term for m in trial.condition_ancestors + trial.intervention_ancestors]
+    primary, secondary = _mentions(about, vocabulary), _mentions(touches, vocabulary)
+    return sorted(primary), sorted(secondary - primary)
+
+
+def _mentions(texts: list[str | None], vocabulary: Vocabulary) -> set[str]:
+    found: set[str] = set()
+    for text in texts:
+        if text:
+            found |= vocabulary.mentions(text)
+    return found
 
 
 def site_documents(trial: Trial, sites: list[CardSite]) -> list[dict[str, list[Any]]]:
@@ -106,11 +128,12 @@ def site_documents(trial: Trial, sites: list[CardSite]) -> list[dict[str, list[A
     return documents
 
 
-def index_document(trial: Trial, content_hash: str, gazetteer: Gazetteer,
-                   sites: list[CardSite] | None = None) -> dict[str, list[Any]]:
+def index_document(trial: Trial, content_hash: str, gazetteer: Gazetteer, sites: list[CardSite] | None = None,
+                   vocabulary: Vocabulary | None = None) -> dict[str, list[Any]]:
     """The index fields of one trial (field name → values)."""
     status = trial.overall_status or NOT_STATED
     sites = sites_of(trial, gazetteer) if sites is None else sites
+    concepts = concepts_of(trial, vocabulary or default_vocabulary())
     trial_open = status in OPEN_STATUSES or status == NOT_STATED
     e = trial.eligibility
     conditions = _unique(trial.conditions + [m.term for m in trial.condition_meshes])
@@ -142,6 +165,8 @@ def index_document(trial: Trial, content_hash: str, gazetteer: Gazetteer,
         "summary": _texts(summary),
         "details": _texts([trial.detailed_description]),
         "words": _texts(titles + conditions + interventions + trial.keywords + [trial.brief_summary]),
+        "concepts": concepts[0],
+        "related_concepts": concepts[1],
         "status": [status],
         "phase": trial.phases or [NOT_STATED],
         "study_type": [trial.study_type or NOT_STATED],

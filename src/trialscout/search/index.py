@@ -22,15 +22,18 @@ import tantivy
 
 from .errors import IndexBusy, IndexUnavailable
 from .text import STEMMED, WORDS, analyzers
+from .vocabulary import default_vocabulary
 
 #: Bump when the fields change: a new version is built in its own folder by ``trialscout index rebuild``.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Text fields and how much a match in each counts (BM25 is multiplied by the weight).
 TEXT_FIELDS: dict[str, float] = {
     "conditions": 4.0, "title": 3.0, "interventions": 3.0, "keywords": 2.0, "ancestors": 1.2, "summary": 1.0,
     "details": 0.3,
 }
+#: Vocabulary concepts a record is filed under: what it is about, and what it touches on.
+CONCEPT_FIELDS = {"concepts": 4.0, "related_concepts": 1.2}
 KEYWORD_FIELDS = ("id", "kind", "hash", "status", "phase", "study_type", "sex", "healthy", "country",
                   "open_country", "intervention_type", "condition", "cell")
 FACET_FIELDS = frozenset({"status", "phase", "country", "open_country", "condition", "study_type"})
@@ -49,6 +52,8 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name=STEMMED,
                                index_option="freq" if name in WORDS_ONLY_FIELDS else "position")
     builder.add_text_field("words", tokenizer_name=WORDS, index_option="basic")
+    for name in CONCEPT_FIELDS:
+        builder.add_text_field(name, tokenizer_name="raw", index_option="freq")
     for name in KEYWORD_FIELDS:
         builder.add_text_field(name, stored=name == "id", fast=name in FACET_FIELDS, tokenizer_name="raw",
                                index_option="basic")
@@ -79,11 +84,17 @@ def to_document(fields: dict[str, list[Any]]) -> tantivy.Document:
     return doc
 
 
+def index_folder(directory: Path) -> Path:
+    """``directory/trials-v{SCHEMA_VERSION}-{vocabulary version}``: a change of fields or of vocabulary (which
+    decides the concepts each record is filed under) starts a new index, built on first use."""
+    return Path(directory) / f"trials-v{SCHEMA_VERSION}-{default_vocabulary().version}"
+
+
 class SearchIndex:
-    """One tantivy index in ``directory/trials-v{SCHEMA_VERSION}``; safe to share between threads."""
+    """One tantivy index in :func:`index_folder` of ``directory``; safe to share between threads."""
 
     def __init__(self, directory: Path, lock_timeout: float = 30.0) -> None:
-        self.path = Path(directory) / f"trials-v{SCHEMA_VERSION}"
+        self.path = index_folder(directory)
         self.lock_timeout = lock_timeout
         self.schema = build_schema()
         self._write_lock = threading.Lock()
@@ -107,7 +118,7 @@ class SearchIndex:
         except IndexUnavailable as exc:
             if "schema does not match" not in str(exc):
                 raise
-            shutil.rmtree(Path(directory) / f"trials-v{SCHEMA_VERSION}", ignore_errors=True)
+            shutil.rmtree(index_folder(directory), ignore_errors=True)
             return cls(directory, lock_timeout)
 
     def _configure(self) -> None:
@@ -216,10 +227,10 @@ class SearchIndex:
 
 
 def remove_old_versions(directory: Path) -> list[Path]:
-    """Delete index folders of other schema versions (left by an upgrade)."""
+    """Delete index folders of other versions (left by an upgrade or a vocabulary change)."""
     removed = []
     for old in Path(directory).glob("trials-v*"):
-        if old.is_dir() and old.name != f"trials-v{SCHEMA_VERSION}":
+        if old.is_dir() and old != index_folder(directory):
             shutil.rmtree(old, ignore_errors=True)
             removed.append(old)
     return removed

@@ -15,7 +15,7 @@ import tantivy
 from tantivy import FieldType, Occur, Query
 
 from .documents import CELL_LEVELS, cell_key
-from .index import TEXT_FIELDS, WORDS_ONLY_FIELDS
+from .index import CONCEPT_FIELDS, TEXT_FIELDS, WORDS_ONLY_FIELDS
 from .query import Filters, QueryConcept, Understood
 from .text import typo_allowance
 
@@ -25,12 +25,10 @@ OPEN_BONUS = 1.5
 PHRASE_BONUS = 1.0
 PHRASE_SLOP = 1
 FIELD_TIE_BREAKER = 0.2
-EXPANSION_TIE_BREAKER = 0.1
 FUZZY_FIELDS = ("conditions", "title", "interventions", "keywords")
-#: Narrower concepts ("acute liver failure" for "liver failure") are looked for in the short fields only:
-#: a record about them names them there.
-NARROWER_FIELDS = {f: w for f, w in TEXT_FIELDS.items() if f in ("conditions", "title", "interventions", "keywords",
-                                                                   "ancestors")}
+CONCEPT_TIE_BREAKER = 0.3
+#: Fields the concept tags do not cover: a concept's own terms are looked for here as text.
+LONG_FIELDS = ("summary", "details")
 MAX_COVER_CELLS = 300
 KM_PER_DEGREE_LAT = 110.5
 KM_PER_DEGREE_LON_EQUATOR = 111.32
@@ -43,14 +41,24 @@ def _field_query(schema: tantivy.Schema, field: str, tokens: tuple[str, ...]) ->
 
 
 def concept_query(schema: tantivy.Schema, concept: QueryConcept) -> Query:
-    """Any expansion of the concept in any text field (narrower concepts: the short fields). The best match
-    counts, others a little, so a concept with many ways of writing it does not outweigh one with few."""
-    options = []
-    for expansion in concept.expansions:
-        fields = TEXT_FIELDS if expansion.weight >= 1.0 else NARROWER_FIELDS
-        per_field = [Query.boost_query(_field_query(schema, field, expansion.tokens), fields[field] * expansion.weight)
-                     for field in fields if len(expansion.tokens) == 1 or field not in WORDS_ONLY_FIELDS]
-        options.append(Query.disjunction_max_query(per_field, tie_breaker=FIELD_TIE_BREAKER))
+    """A vocabulary concept: the records filed under it (the index tags each record with the concepts its
+    titles, conditions, keywords and treatments name, and their broader ones), the concept's own terms in
+    the longer texts, and the words as typed anywhere. A plain word: the word in any text field, allowing
+    typing errors when the records do not know it. The best match counts, others a little."""
+    options: list[Query] = []
+    if concept.concept:
+        options += [Query.boost_query(Query.term_query(schema, field, concept.concept), weight)
+                    for field, weight in CONCEPT_FIELDS.items()]
+        for expansion in concept.expansions:
+            if expansion.weight >= 1.0:
+                options += [Query.boost_query(_field_query(schema, field, expansion.tokens), TEXT_FIELDS[field])
+                            for field in LONG_FIELDS
+                            if len(expansion.tokens) == 1 or field not in WORDS_ONLY_FIELDS]
+        if concept.literal:
+            options.append(_in_any_field(schema, concept.literal, 1.0))
+    else:
+        for expansion in concept.expansions:
+            options.append(_in_any_field(schema, expansion.tokens, expansion.weight))
     for word in concept.fuzzy_words:
         distance = min(2, typo_allowance(word))
         for field in FUZZY_FIELDS:
@@ -58,7 +66,13 @@ def concept_query(schema: tantivy.Schema, concept: QueryConcept) -> Query:
             options.append(Query.boost_query(fuzzy, 0.5 * TEXT_FIELDS[field]))
     if len(options) == 1:
         return options[0]
-    return Query.disjunction_max_query(options, tie_breaker=EXPANSION_TIE_BREAKER)
+    return Query.disjunction_max_query(options, tie_breaker=CONCEPT_TIE_BREAKER)
+
+
+def _in_any_field(schema: tantivy.Schema, tokens: tuple[str, ...], weight: float) -> Query:
+    per_field = [Query.boost_query(_field_query(schema, field, tokens), field_weight * weight)
+                 for field, field_weight in TEXT_FIELDS.items() if len(tokens) == 1 or field not in WORDS_ONLY_FIELDS]
+    return Query.disjunction_max_query(per_field, tie_breaker=FIELD_TIE_BREAKER)
 
 
 def text_query(schema: tantivy.Schema, understood: Understood, require_all: bool = True) -> Query | None:

@@ -217,6 +217,7 @@ class QueryConcept:
     expansions: tuple[Expansion, ...]
     concept: str | None = None  # the vocabulary concept, if one was recognised
     fuzzy_words: tuple[str, ...] = ()  # words matched with typing errors allowed (no correction was found)
+    literal: tuple[str, ...] = ()  # the words as typed (index tokens), also looked for as they are
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,9 @@ def understand(text: str, vocabulary: Vocabulary, speller: Speller) -> Understoo
         matches = _merge(matches, vocabulary.match([t if i not in covered else _BLANK for i, t in enumerate(corrected)]))
         covered = {i for m in matches for i in range(m.start, m.end)}
     concepts = [QueryConcept(m.typed if not m.fuzzy else m.concept.name, tuple(vocabulary.expansions(m.concept)),
-                             m.concept.name) for m in sorted(matches, key=lambda m: m.start)]
+                             m.concept.name, literal=() if m.fuzzy else
+                             tuple(t.stem for t in corrected[m.start:m.end] if t.word != "s"))
+                for m in sorted(matches, key=lambda m: m.start)]
     ignored, phrases, run = [], [], []
     for i, token in enumerate(corrected):
         if i in covered or vocabulary.is_stopword(token) or token is _BLANK:

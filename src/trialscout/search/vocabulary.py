@@ -7,6 +7,7 @@ query names, longest phrase first, tolerating a typing error per word in phrases
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -88,7 +89,9 @@ class Vocabulary:
     _keys: dict[tuple[str, ...], list[_Key]] = field(default_factory=dict)
     _by_stem: dict[str, list[tuple[_Key, int]]] = field(default_factory=dict)
     _narrower: dict[str, list[str]] = field(default_factory=dict)
+    _ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
     _words: frozenset[str] = frozenset()
+    version: str = ""
 
     @classmethod
     def from_data(cls, data: dict) -> "Vocabulary":
@@ -101,7 +104,8 @@ class Vocabulary:
             if concept.name in concepts:
                 raise ValueError(f"vocabulary: concept {concept.name!r} is listed twice")
             concepts[concept.name] = concept
-        vocabulary = cls(concepts=concepts, stopwords=frozenset(data.get("stopwords", ())))
+        version = hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=4).hexdigest()
+        vocabulary = cls(concepts=concepts, stopwords=frozenset(data.get("stopwords", ())), version=version)
         vocabulary._build()
         return vocabulary
 
@@ -122,6 +126,14 @@ class Vocabulary:
                     for position, token in enumerate(key.stems):
                         self._by_stem.setdefault(token, []).append((key, position))
         self._words = frozenset(w for w in all_words if len(w) > 2 and not w.isdigit())
+        for name in self.concepts:
+            found, frontier = set(), [name]
+            while frontier:
+                for parent in self.concepts[frontier.pop()].broader:
+                    if parent not in found:
+                        found.add(parent)
+                        frontier.append(parent)
+            self._ancestors[name] = frozenset(found)
 
     @property
     def words(self) -> frozenset[str]:
@@ -131,7 +143,16 @@ class Vocabulary:
     def is_stopword(self, token: QueryToken) -> bool:
         return token.word in self.stopwords
 
-    def match(self, tokens: Sequence[QueryToken]) -> list[ConceptMatch]:
+    def mentions(self, text: str) -> set[str]:
+        """Concepts a record's text names (exact words, longest phrase first), with all their broader
+        concepts: what the index files the record under ("ACLF" → also "liver failure", "liver disease")."""
+        found: set[str] = set()
+        for match in self.match(tokenize(text), fuzzy=False):
+            found.add(match.concept.name)
+            found |= self._ancestors[match.concept.name]
+        return found
+
+    def match(self, tokens: Sequence[QueryToken], fuzzy: bool = True) -> list[ConceptMatch]:
         """The concepts ``tokens`` name, left to right, longest and exact matches first, not overlapping."""
         kept = [i for i, t in enumerate(tokens) if t.word != "s"]  # "Parkinson's" = "Parkinsons"
         found: list[tuple[int, int, bool, _Key]] = []  # (start, end) in kept positions
@@ -141,7 +162,7 @@ class Vocabulary:
                 for key in self._keys.get(key_stems, ()):
                     if key.raw is None or key.raw == " ".join(tokens[kept[i]].raw for i in range(a, b)):
                         found.append((a, b, False, key))
-        for p in range(len(kept)):
+        for p in range(len(kept) if fuzzy else 0):
             for key, position in self._by_stem.get(tokens[kept[p]].stem, ()):
                 a, b = p - position, p - position + len(key.stems)
                 if a >= 0 and b <= len(kept) and key.raw is None and \

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
+from ..eligibility import ProfileError
+from ..eligibility.service import CheckFailed, CheckReport, CheckRequest, check_stored_trial
 from ..search import SearchRequest
+from .check_pages import BoundedBodyRoute
 from .deps import get_store, stored_trial
 from .search_pages import api_error, search_or_error, search_service
 from .view import trial_json
@@ -69,3 +72,29 @@ def search_trials(
     )
     results, error = search_or_error(search_service(request), search)
     return api_error(error) if error else results.to_dict()
+
+
+def check_trial(request: Request, nct_id: str, body: CheckRequest) -> CheckReport:
+    """Check a person against one trial's eligibility criteria (nothing sent is stored or logged).
+
+    Send exactly one of `profile` (form data), `fhir` (a FHIR R4 Bundle) or `note` (a clinical note
+    in English), optionally with `answers` to the trial's questions. The answer has the trial verdict,
+    every criterion with its status, reason and evidence, and the questions that would settle the
+    unknowns (ask them back as `answers`).
+    """
+    stored = stored_trial(request, nct_id)
+    try:
+        return check_stored_trial(get_store(request), stored, body.to_input())
+    except CheckFailed as exc:
+        raise HTTPException(500, str(exc)) from None
+    except ProfileError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+router.add_api_route(
+    "/trials/{nct_id}/check", check_trial, methods=["POST"], response_model=CheckReport,
+    summary="Might this person qualify? Per-criterion verdicts for a profile, a FHIR bundle or a note",
+    route_class_override=BoundedBodyRoute, tags=["eligibility"],
+    responses={404: {"description": "No such trial"}, 413: {"description": "The body is larger than 10 MB"},
+               422: {"description": "The profile cannot be used; the detail says why and what to send"}},
+)
