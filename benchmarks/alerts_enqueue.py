@@ -7,7 +7,8 @@ over one address per two subscriptions). Timed: importing ``--changed`` later co
 field-level diffs are computed and its alert items written in the same transaction; and, for
 comparison, the same import into a copy of the database without the hook.
 
-    python benchmarks/alerts_enqueue.py [--trials 20000] [--changed 10000] [--subscriptions 100000] [--db-url URL]
+    python benchmarks/alerts_enqueue.py [--trials 20000] [--changed 10000] [--subscriptions 100000]
+                                        [--db-url URL | --throwaway-postgres]
 """
 
 from __future__ import annotations
@@ -103,7 +104,23 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=10_000)
     parser.add_argument("--subscriptions", type=int, default=100_000)
     parser.add_argument("--db-url", help="a PostgreSQL URL (empty database); default: SQLite in a temp folder")
+    parser.add_argument("--throwaway-postgres", action="store_true",
+                        help="start a private PostgreSQL server for the run (tests/support/postgres.py)")
     args = parser.parse_args()
+    if args.throwaway_postgres:
+        import sys
+
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        from support.postgres import PostgresServer
+
+        with PostgresServer() as server:
+            args.db_url = server.create_database()
+            run(args)
+        return
+    run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     rng = random.Random(11)
     folder = Path(tempfile.mkdtemp(prefix="trialscout-alerts-bench-"))
     url = args.db_url or f"sqlite:///{folder / 'bench.db'}"
@@ -150,8 +167,11 @@ def main() -> None:
               f"({hook_seconds[0] / max(items, 1) * 1e6:.0f} us per item)")
         if baseline is not None:
             print(f"the same sync without alerts (a copy of the database, run just before): {baseline:.1f} s")
-        print(f"target: <= 60 s for 10,000 changed trials against 100,000 subscriptions: "
-              f"{'met' if seconds <= 60 else 'NOT met'}")
+        if (args.changed, args.subscriptions) == (10_000, 100_000):
+            print(f"target: <= 60 s for 10,000 changed trials against 100,000 subscriptions: "
+                  f"{'met' if seconds <= 60 else 'NOT met'}")
+        else:
+            print("target (10,000 changed trials, 100,000 subscriptions) not judged on this smaller run")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

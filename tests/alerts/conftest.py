@@ -5,7 +5,8 @@ smtp         function  a real SMTP server in this process (aiosmtpd), plain
 tls_smtp     function  the same demanding STARTTLS and a login (self-signed certificate, trusted via SSL_CERT_FILE)
 make_site    function  make_site(server, tls=False): a fresh trialscout (SQLite and PostgreSQL via ``store_url``)
                        with three real followable trials imported and indexed, mail going to ``server``
-site         function  make_site(smtp): .settings .store .alerts .studies .sync(*changed_copies)
+site         function  make_site(smtp): .settings .store .alerts .studies .server .sync(*changed_copies)
+sqlite_site  function  the same on SQLite only (pages and forms, where the database does not matter)
 """
 
 from __future__ import annotations

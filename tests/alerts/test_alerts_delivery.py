@@ -206,3 +206,20 @@ def test_new_trials_for_a_condition_are_found_with_the_site_search(plain_site, s
     assert not imported & set(re.findall(r"NCT\d{8}", alert.text))  # trials seen before signing up are not "new"
     site.sync(newcomer)
     assert site.alerts.notify().sent == 0
+
+
+def test_an_interest_request_is_sent_once_and_counted_once(plain_site):
+    from trialscout.alerts import InterestForm
+
+    site, mailbox = plain_site, plain_site.server.mailbox
+    stored = site.store.get(nct(site.studies[0]))
+    form = InterestForm(nct_id=stored.trial.nct_id, name="Ana López", email=ANA, message="Can I join?", consent=True)
+    site.alerts.request_interest(stored, form, CLIENT)
+    site.alerts.send_transactional()
+    token = link(mailbox.deliveries[0].text, "interest")
+    assert site.alerts.interest_count(stored.trial.nct_id) == 0  # not before the person confirms
+    for _ in range(2):  # confirming twice sends and counts once
+        site.alerts.confirm_interest(token)
+    site.alerts.send_transactional()
+    assert len(mailbox.deliveries) == 2 and site.alerts.interest_count(stored.trial.nct_id) == 1
+    assert "Can I join?" in mailbox.deliveries[1].text

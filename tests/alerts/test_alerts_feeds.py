@@ -91,6 +91,8 @@ def test_condition_and_search_feeds_use_the_site_search(sqlite_site, client):
     assert root.findtext(f"{A}title") == f"New trials for {condition}"
     empty = check_atom(client.get("/feeds/condition/zzzz%20no%20such%20disease").content)
     assert empty.findall(f"{A}entry") == []
+    slash = client.get("/feeds/condition/" + quote("HIV/AIDS", safe=""))
+    assert slash.status_code == 200 and check_atom(slash.content).findtext(f"{A}title") == "New trials for HIV/AIDS"
     search = check_atom(client.get("/feeds/search", params={"q": condition, "status": "any"}).content)
     assert f"tag:trialscout.test,2026:trial/{nct(study)}" in [e.findtext(f"{A}id") for e in search.findall(f"{A}entry")]
     assert search.find(f"{A}link[@rel='self']").get("href").startswith("http://trialscout.test/feeds/search?q=")

@@ -38,8 +38,13 @@ def insert_ignoring_duplicates(conn: sa.Connection, table: sa.Table, rows: list[
     module = postgresql if dialect == "postgresql" else sqlite if dialect == "sqlite" else None
     if module is None:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(f"unsupported database {dialect}")
-    # RETURNING counts what was really inserted (a driver's executemany rowcount may be -1), and lets
-    # SQLAlchemy send each chunk as a few multi-row INSERTs ("insertmanyvalues").
-    key = list(table.primary_key.columns)[0]
-    statement = module.insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(key)
-    return sum(len(conn.execute(statement, list(part)).all()) for part in chunks(rows))
+    statement = (module.insert(table).on_conflict_do_nothing(index_elements=list(unique))
+                 .execution_options(preserve_rowcount=True))  # SQLAlchemy keeps INSERT rowcounts only if asked
+    if len(rows) == 1:  # the count is exact: 1 inserted, 0 already held
+        return conn.execute(statement, rows[0]).rowcount
+    inserted = 0
+    for part in chunks(rows):
+        # executemany (psycopg pipelines it); should a driver report no count (-1), count the rows offered.
+        count = conn.execute(statement, list(part)).rowcount
+        inserted += count if count is not None and count >= 0 else len(part)
+    return inserted

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from . import check, evaluate, evaluate_plain, index, notify, search, serve, sync, trials
+from . import check, evaluate, evaluate_plain, index, match, notify, search, serve, sync, trials
 
 app = typer.Typer(
     help="trialscout: a local, versioned copy of the clinical-trial registry, in plain words.",
@@ -22,6 +22,7 @@ evaluate.register(app)
 evaluate_plain.register(app)
 notify.register(app)
 check.register(app)
+match.register(app)
 
 
 def main() -> None:

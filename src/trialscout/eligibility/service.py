@@ -156,6 +156,16 @@ def field_name(question_id: str, part: str = "a") -> str:
     return f"{part}:{question_id}"
 
 
+def question_label(q: Question) -> str:
+    """A short name for a lab or measure question: "What is your most recent INR?" -> "INR"."""
+    label = q.text.rstrip("?")
+    for lead in ("What is your most recent ", "What is your ", "How much do you ", "How "):
+        if label.startswith(lead):
+            label = label[len(lead):]
+            break
+    return label[:1].upper() + label[1:]
+
+
 def _number(text: str, label: str, low: float, high: float, whole: bool = False) -> tuple[float | None, str | None]:
     raw = text.strip().replace(",", ".").replace(" ", "")
     if not raw:
@@ -214,8 +224,7 @@ def form_profile_data(fields: Mapping[str, str], form: CheckForm, today: date | 
         value = fields.get(name, "").strip()
         if not value:
             continue
-        label = q.text.rstrip("?").replace("What is your most recent ", "").replace("What is your ", "")
-        label = label[:1].upper() + label[1:]
+        label = question_label(q)
         if q.kind == "lab" or (q.kind == "number" and q.unit_options):
             number, error = _number(value, label, 0, 1_000_000)
             unit = _unit(q, fields.get(field_name(q.id, "u"), ""))
@@ -405,7 +414,8 @@ def _empty_message(kind: ProfileKind, flags: list[ProfileFlag]) -> str:
     hints = " ".join(f.message for f in flags)
     if kind == "note":
         return ("We could not find any health facts in the note (age, sex, conditions, medicines or lab "
-                f"values). {hints} Fill in the form instead.").replace("  ", " ").strip()
+                f"values); only notes in English can be read. {hints} Fill in the form instead."
+                ).replace("  ", " ").strip()
     if kind == "fhir":
         return ("The health record holds nothing we can use (no Patient, Condition, Observation, medication or "
                 f"procedure we could read). {hints} Fill in the form instead.").replace("  ", " ").strip()

@@ -19,11 +19,12 @@ def condition_matches(yours: Sequence[str], terms: Mapping[str, Sequence[str]],
     holding all the words of it or of a phrase searched for it; empty ``trial_terms`` when the match was
     elsewhere in the record (its summary or keywords)."""
     found = []
+    theirs = [(c, frozenset(_words(c))) for c in trial_conditions]
+    title_words = frozenset(_words(title))
     for condition in yours:
-        phrases = [condition, *terms.get(condition, ())]
-        wanted = [set(_words(p)) for p in phrases if _words(p)]
-        hits = tuple(c for c in trial_conditions if any(w <= set(_words(c)) for w in wanted))
-        if not hits and title and any(w <= set(_words(title)) for w in wanted):
+        wanted = [w for w in (frozenset(_words(p)) for p in (condition, *terms.get(condition, ()))) if w]
+        hits = tuple(c for c, words in theirs if any(w <= words for w in wanted))
+        if not hits and title and any(w <= title_words for w in wanted):
             hits = (title,)
         found.append(ConditionMatch(condition, hits))
     return tuple(found)

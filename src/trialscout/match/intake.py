@@ -173,3 +173,64 @@ def _text(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+# --- the page's form ------------------------------------------------------------------------------
+
+FORM_FIELDS = ("age", "sex", "conditions", "location", "within", "statuses", "note", "fhir_text")
+
+
+class FormProblem(UnreadableProfile):
+    """A field of the "Find trials for me" form the person must correct; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def read_submission(fields: dict[str, str], upload: bytes | None, today: date | None = None) -> PersonInput:
+    """The page's form: a health record (uploaded or pasted) or a note, else the typed fields; the place
+    typed in the form applies to all three. Raises :class:`FormProblem` naming the field to correct."""
+    pasted = (fields.get("fhir_text") or "").strip()
+    note = (fields.get("note") or "").strip()
+    record = (upload or b"").strip()
+    if record and pasted:
+        raise FormProblem("fhir_text", "Give the health record once: upload the file or paste it, not both.")
+    if (record or pasted) and note:
+        raise FormProblem("note", "Use either a health record or a note, not both: clear one of them.")
+    typed: dict[str, Any] = {}
+    age = (fields.get("age") or "").strip()
+    if age:
+        try:
+            typed["age"] = float(age.replace(",", "."))
+        except ValueError:
+            raise FormProblem("age", "Age: give your age in years, a number from 0 to 125.") from None
+        if not 0 <= typed["age"] <= 125:
+            raise FormProblem("age", "Age: give your age in years, a number from 0 to 125.")
+    sex = (fields.get("sex") or "").strip().lower()
+    if sex in {"female", "male"}:
+        typed["sex"] = sex
+    conditions = [c.strip() for line in (fields.get("conditions") or "").splitlines() for c in line.split(";")
+                  if c.strip()]
+    if conditions:
+        typed["conditions"] = conditions[:20]
+    if record or pasted:
+        name = "fhir_file" if record else "fhir_text"
+        try:
+            person = read_any(record or pasted.encode(), today)
+        except UnreadableProfile as exc:
+            raise FormProblem(name, exc.message) from None
+        if person.kind != "fhir":
+            raise FormProblem(name, "The health record is not a FHIR Bundle: export the patient record from the "
+                                    "portal as a FHIR R4 Bundle (JSON).")
+    elif note:
+        try:
+            person = read_form({**typed, "note": note}, today)
+        except UnreadableProfile as exc:
+            raise FormProblem("note", exc.message) from None
+    else:
+        try:
+            person = read_form(typed, today)
+        except UnreadableProfile as exc:
+            raise FormProblem("conditions", exc.message) from None
+    return with_place(person, fields.get("location"), fields.get("within"))

@@ -145,7 +145,8 @@ def _check_something(person: PersonInput, semantic: bool) -> None:
         message = ("Nothing was filled in: name at least one condition (for example \u201cliver failure\u201d), "
                    "upload a health record, or paste a doctor's note.")
     else:
-        where = {"note": "in the note", "fhir": "in the health record", "form": "in what you entered"}[person.kind]
+        where = {"note": "in the note (notes are read in English only)", "fhir": "in the health record",
+                 "form": "in what you entered"}[person.kind]
         message = (f"We found no condition {where} to look for trials about. {hints} "
                    "Name your condition in the form (for example \u201csepsis\u201d).")
     raise NothingToMatch(" ".join(message.split()))

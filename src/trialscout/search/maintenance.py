@@ -94,7 +94,7 @@ def status(index: SearchIndex, store: TrialStore) -> IndexStatus:
 def refresh_index(store: TrialStore, settings: Settings, ids: Sequence[str] | None) -> None:
     """The derive step (``services.DERIVERS``): re-index ``ids`` (all when ``None``)."""
     index = SearchIndex.open(settings.index_dir)
-    if ids is None:
+    if ids is None or index.count() == 0:  # all, or a new (empty) index: after an upgrade, every trial
         rebuild(index, store)
     else:
         update(index, store, ids)

@@ -1,9 +1,11 @@
 """Build the index query from what was understood, programmatically (user text never reaches a query parser).
 
-Every concept must match (a trial about liver failure *and* stem cells); within a concept any of its
-expansions may, in any text field, each field weighted (:data:`index.TEXT_FIELDS`). Filters are exact
-terms and ranges. A "near" search keeps trials with a site in the grid cells that cover its circle; the
-service then measures the exact distance to every site.
+Every concept must match (a trial about liver failure *and* stem cells). A vocabulary concept matches
+through the concept tags the index gave each record (from its titles, conditions, treatments, keywords and
+MeSH terms, with every broader concept), through the concept's own terms in the longer texts, and through
+the words as typed; a plain word matches in any text field, each field weighted (:data:`index.TEXT_FIELDS`).
+Filters are exact terms and ranges. A "near" search keeps trials with a site in the grid cells that cover
+its circle; the service then measures the exact distance to every site.
 """
 
 from __future__ import annotations

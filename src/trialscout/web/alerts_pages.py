@@ -304,7 +304,7 @@ def trial_feed(request: Request, nct_id: str) -> Response:
     return Response(_alerts(request).trial_feed(stored.trial.nct_id), media_type=ATOM)
 
 
-@router.get("/feeds/condition/{condition}")
+@router.get("/feeds/condition/{condition:path}")
 def condition_feed(request: Request, condition: str) -> Response:
     try:
         body = _alerts(request).condition_feed(condition)

@@ -6,12 +6,16 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 
 from ..eligibility import ProfileError
 from ..eligibility.service import CheckFailed, CheckReport, CheckRequest, check_stored_trial
+from ..match import MatchError, SemanticUnavailable
+from ..match.schemas import MatchBody, MatchResponse
 from ..search import SearchRequest
 from .check_pages import BoundedBodyRoute
 from .deps import get_store, stored_trial
+from .match_pages import NO_STORE
 from .search_pages import api_error, search_or_error, search_service
 from .view import trial_json
 
@@ -97,4 +101,28 @@ router.add_api_route(
     route_class_override=BoundedBodyRoute, tags=["eligibility"],
     responses={404: {"description": "No such trial"}, 413: {"description": "The body is larger than 10 MB"},
                422: {"description": "The profile cannot be used; the detail says why and what to send"}},
+)
+
+
+def match_trials(request: Request, body: MatchBody) -> Any:
+    """Find trials for a person: ranked (likely eligible first, then need more information, then likely not
+    eligible; nearer and open trials higher within each) and each explained: the conditions matched, the
+    criteria met, the unknowns as questions, and the deciding criterion. Nothing sent is stored or logged."""
+    try:
+        results = request.app.state.matcher.match(body.request())
+    except SemanticUnavailable as exc:
+        return JSONResponse({"detail": exc.message}, status_code=409, headers=NO_STORE)
+    except MatchError as exc:
+        return JSONResponse({"detail": exc.message}, status_code=422, headers=NO_STORE)
+    return JSONResponse(results.to_dict(), headers=NO_STORE)
+
+
+router.add_api_route(
+    "/match", match_trials, methods=["POST"], response_model=MatchResponse, tags=["matching"],
+    summary="Find trials for me: a profile (form, FHIR bundle or note) in, ranked and explained trials out",
+    route_class_override=BoundedBodyRoute,
+    responses={409: {"description": "Semantic matching was required but is not installed or not built"},
+               413: {"description": "The body is larger than 10 MB"},
+               422: {"description": "The profile cannot be used (unreadable, or no condition to look for); the "
+                                    "detail says why and what to send"}},
 )

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..config import Settings, load_settings
 from ..services import load_demo_if_empty, open_store
 from ..alerts import Alerts
-from . import alerts_pages, api, check_pages, pages, search_pages
+from . import alerts_pages, api, check_pages, match_pages, pages, search_pages
 from .csrf import CSRFMiddleware
 
 HERE = Path(__file__).parent
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     alerts = Alerts(store, settings)
     alerts_pages.install(app, alerts)
     check_pages.install(app)
+    match_pages.install(app)
     app.add_middleware(CSRFMiddleware, secret=alerts.secret, refuse=_refusal,
                        secure_cookie=settings.public_url.startswith("https://"),
                        one_click_prefixes=("/alerts/unsubscribe/", "/alerts/stop/"))

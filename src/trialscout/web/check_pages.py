@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 from ..eligibility import ProfileError
 from ..eligibility.service import (
     MAX_FHIR_BYTES, CheckFailed, CheckForm, CheckReport, FormProblems, Submission, check_form, check_submission,
-    criteria_lists, field_name, stored_parse,
+    criteria_lists, field_name, question_label, stored_parse,
 )
 from ..store import StoredTrial
 from .csrf import MAX_BODY
@@ -51,6 +51,11 @@ def install(app: FastAPI) -> None:
 def field_id(name: str) -> str:
     """An HTML id for a form field name (``a:lab:bilirubin`` -> ``f-a-lab-bilirubin``)."""
     return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+def question_anchor(question_id: str) -> str:
+    """The id of the form field that answers a question (age and sex have their own fields)."""
+    return field_id(question_id if question_id in {"age", "sex"} else field_name(question_id))
 
 
 def criterion_verdict(c: Any) -> dict[str, str]:
@@ -91,7 +96,7 @@ def _sections(report: CheckReport) -> list[dict[str, Any]]:
 
 def _context(request: Request, stored: StoredTrial, form: CheckForm, **extra: Any) -> dict[str, Any]:
     return {"t": stored.trial, "form": form, "values": {}, "problems": {}, "asked": set(), "field_id": field_id,
-            "field_name": field_name, "max_fhir_mb": MAX_FHIR_BYTES // (1024 * 1024), "source_words": SOURCE_WORDS,
+            "field_name": field_name, "question_label": question_label, "question_anchor": question_anchor, "max_fhir_mb": MAX_FHIR_BYTES // (1024 * 1024), "source_words": SOURCE_WORDS,
             **extra}
 
 
