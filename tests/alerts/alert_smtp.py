@@ -48,11 +48,13 @@ class Delivery:
 
 
 class Mailbox:
-    """The aiosmtpd handler: stores what it accepts; ``before_accept`` may refuse or act first."""
+    """The aiosmtpd handler: stores what it accepts. ``before_accept(n)`` (n stored so far) may refuse
+    or act first; ``after_accept(n)`` acts once the message is stored, before the client hears "250"."""
 
     def __init__(self) -> None:
         self.deliveries: list[Delivery] = []
         self.before_accept: Callable[[int], str | None] | None = None
+        self.after_accept: Callable[[int], None] | None = None
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -64,6 +66,9 @@ class Mailbox:
         with self._lock:
             self.deliveries.append(Delivery(envelope.mail_from, tuple(envelope.rcpt_tos), bytes(envelope.content),
                                             login, bool(getattr(session, "ssl", None))))
+            stored = len(self.deliveries)
+        if self.after_accept is not None:
+            self.after_accept(stored)
         return "250 Message accepted for delivery"
 
     @property

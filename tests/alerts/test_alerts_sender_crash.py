@@ -66,16 +66,24 @@ def test_killed_senders_lose_nothing_and_send_nothing_twice(site):
         """Run a sender and SIGKILL it while the server receives delivery number ``position``."""
         sender = notify_process(site)
 
-        def kill(received: int) -> str | None:
+        def kill_instead_of_storing(received: int) -> str | None:
             if received != position:
                 return None
             os.kill(sender.pid, signal.SIGKILL)
             sender.wait(timeout=10)
-            return "451 4.3.0 Try again later" if refuse else None  # refused: the server did not take it
+            return "451 4.3.0 Try again later"  # the server did not take it
 
-        mailbox.before_accept = kill
+        def kill_after_storing(stored: int) -> None:
+            if stored == position + 1:  # the server has it; the sender dies before hearing "250"
+                os.kill(sender.pid, signal.SIGKILL)
+                sender.wait(timeout=10)
+
+        if refuse:
+            mailbox.before_accept = kill_instead_of_storing
+        else:
+            mailbox.after_accept = kill_after_storing
         sender.wait(timeout=60)
-        mailbox.before_accept = None
+        mailbox.before_accept = mailbox.after_accept = None
         assert sender.returncode == -signal.SIGKILL
         assert list(outbox(site).values()).count("sending") == 1  # the one it was handing over
         return time.monotonic()

@@ -59,3 +59,14 @@ def test_bad_profiles_and_unknown_trials_fail_with_a_message(check_cli, tmp_path
 
     result = check_cli("check", "TSLOCAL-0002", "--profile", tmp_path / "missing.json")
     assert result.exit_code == 1 and "cannot read the profile file" in result.stderr
+
+
+def test_a_note_from_standard_input(check_cli, monkeypatch):
+    from typer.testing import CliRunner
+
+    from trialscout.cli import app
+
+    result = CliRunner().invoke(app, ["check", "TSLOCAL-0002", "--profile", "-", "--json"], input=ACLF_NOTE,
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["profile_source"] == "note"

@@ -48,3 +48,19 @@ def test_the_answer_page_is_not_cached_and_the_form_posts(post_check, client):
     assert "70" not in str(response.url)
     form = client.get("/trials/NCT06882811/check")
     assert 'method="post"' in form.text and 'method="get"' not in form.text.split("<main")[1]
+
+
+def test_a_fault_in_the_engine_is_logged_without_what_was_typed(client, post_check, caplog, monkeypatch):
+    from trialscout.eligibility import service
+
+    def broken(text, today=None):
+        raise ValueError(f"cannot read {text}")
+
+    monkeypatch.setattr(service, "profile_from_note", broken)
+    caplog.set_level(logging.DEBUG)
+    response = post_check("TSLOCAL-0002", {"note": f"A note about {MARKER}."})
+    assert response.status_code == 500 and "fault in trialscout" in response.text
+    response = client.post("/api/v1/trials/TSLOCAL-0002/check", json={"note": f"A note about {MARKER}."})
+    assert response.status_code == 500 and "nothing you entered was kept" in response.json()["detail"]
+    assert "eligibility check fault in profile: ValueError" in caplog.text
+    assert MARKER not in caplog.text + " ".join(str(r.args) + str(r.exc_info) for r in caplog.records)

@@ -58,3 +58,13 @@ def test_fusion_is_deterministic_on_ties_and_ignores_repeats():
     fused = reciprocal_rank_fusion({"a": ["p", "p", "q"], "b": ["q", "p"]})
     assert [i for i, _, _ in fused] == ["p", "q"]
     assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+
+
+def test_measures_on_a_toy_ranking():
+    from trialscout.match.evaluation import ndcg_at, precision_at, recall_at
+
+    labels = {"a": 2, "b": 1, "c": 0, "d": 2}
+    assert ndcg_at(["a", "d", "b"], labels) == pytest.approx(1.0)
+    assert ndcg_at(["c", "b", "a"], labels) < ndcg_at(["a", "b", "c"], labels)
+    assert precision_at(["a", "x", "d"], labels) == pytest.approx(0.2)
+    assert recall_at(["x", "d"], labels) == pytest.approx(0.5)

@@ -148,3 +148,17 @@ def test_cli_match_bad_file_says_why(demo, tmp_path, monkeypatch):
     empty.write_text("{}")
     result = CliRunner().invoke(cli_app, ["match", "--profile", str(empty)])
     assert result.exit_code == 1 and "Nothing was filled in" in result.output
+
+
+def test_eval_match_runs_end_to_end_on_the_imported_corpus(demo, shared_dir, monkeypatch):
+    monkeypatch.setenv("TRIALSCOUT_HOME", str(demo.settings.home))
+    result = CliRunner().invoke(cli_app, ["eval", "match", "--shared", str(shared_dir), "--topics", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["corpus_trials"] == demo.store.count()
+    sigir, trec = report["collections"]
+    assert (sigir["collection"], trec["collection"]) == ("SIGIR 2016", "TREC 2021")
+    assert trec["topics"] == 75 and trec["judged_trials"] > 20_000
+    assert trec["judged_trials_in_corpus"] >= 1  # the demo holds some TREC-judged trials, and says how many
+    for measure in ("ndcg@10", "p@10", "recall@100"):
+        assert 0.0 <= trec[measure] <= 1.0

@@ -76,7 +76,7 @@ def match(
                   title=f"Find trials for me: {len(present):,} trials in the corpus", title_justify="left")
     for r in reports:
         d = r.to_dict()
-        table.add_row(r.name, f"{d['topics_scored']} of {r.topics}", f"{r.judged_present:,} of {r.judged:,}",
+        table.add_row(r.name, f"{d['topics_scored']} of {r.topics} ({d['topics_nothing_matched']} unmatched)", f"{r.judged_present:,} of {r.judged:,}",
                       f"{r.eligible_present:,}", f"{d['ndcg@10']:.3f}", f"{d['p@10']:.3f}", f"{d['recall@100']:.3f}",
                       f"{d['judged_only']['ndcg@10']:.3f}", f"{d['judged_only']['p@10']:.3f}")
     out.print(table)

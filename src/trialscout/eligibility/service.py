@@ -117,7 +117,8 @@ def criteria_lists(store: TrialStore, stored: StoredTrial) -> CriteriaLists | No
 class CheckForm:
     """The questions of one trial's form, grouped as the page shows them.
 
-    Age, birth date and sex are always asked (``about``); the rest only when a criterion needs it.
+    Age, birth date and sex are always asked (outside these groups); the rest only when a
+    criterion needs it.
     """
 
     labs: list[Question] = field(default_factory=list)
@@ -127,9 +128,6 @@ class CheckForm:
 
     def questions(self) -> list[Question]:
         return [*self.labs, *self.health, *self.measures, *self.review]
-
-    def is_empty(self) -> bool:
-        return not self.questions()
 
 
 def check_form(parsed: ParsedEligibility | None) -> CheckForm:
@@ -278,7 +276,7 @@ class ProfileInput:
 def read_json(text: str | bytes, what: str) -> Any:
     """JSON from ``text``; ``ProfileError`` saying where it breaks (never quoting the content)."""
     try:
-        return json.loads(text)
+        return json.loads(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
     except (UnicodeDecodeError, ValueError) as exc:
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
         raise ProfileError(f"The {what} is not valid JSON{where}: export it again as a FHIR R4 Bundle "

@@ -135,13 +135,15 @@ class CollectionReport:
     elapsed_s: float = 0.0
 
     def mean(self, name: str) -> float:
-        values = [getattr(s, name) for s in self.scored if s.error is None]
+        """Over every scored topic: one where nothing could be matched counts 0."""
+        values = [getattr(s, name) for s in self.scored]
         return sum(values) / len(values) if values else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {"collection": self.name, "topics": self.topics, "judged_trials": self.judged,
                 "judged_trials_in_corpus": self.judged_present, "eligible_trials_in_corpus": self.eligible_present,
-                "topics_scored": len([s for s in self.scored if s.error is None]),
+                "topics_scored": len(self.scored),
+                "topics_nothing_matched": len([s for s in self.scored if s.error is not None]),
                 "ndcg@10": round(self.mean("ndcg"), 4), "p@10": round(self.mean("precision"), 4),
                 "recall@100": round(self.mean("recall"), 4),
                 "judged_only": {"ndcg@10": round(self.mean("ndcg_judged"), 4),

@@ -50,6 +50,30 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
+class DistanceFrom:
+    """Distances from one point, fast for many sites: a cheap box test first, haversine only inside it."""
+
+    def __init__(self, lat: float, lon: float, radius_km: float) -> None:
+        self.lat, self.lon, self.radius_km = lat, lon, radius_km
+        self._phi = math.radians(lat)
+        self._cos = math.cos(self._phi)
+        self.dlat = radius_km / 110.5 * 1.01
+        widest = math.cos(math.radians(min(89.9, abs(lat) + self.dlat)))
+        self.dlon = 360.0 if widest <= 0 else min(360.0, radius_km / (111.32 * widest) * 1.01)
+
+    def within(self, lat: float, lon: float) -> float | None:
+        """km to (lat, lon) when within the radius, else ``None``."""
+        if abs(lat - self.lat) > self.dlat:
+            return None
+        dl = abs(lon - self.lon)
+        if min(dl, 360 - dl) > self.dlon:
+            return None
+        phi = math.radians(lat)
+        a = math.sin((phi - self._phi) / 2) ** 2 + self._cos * math.cos(phi) * math.sin(math.radians(lon - self.lon) / 2) ** 2
+        km = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+        return km if km <= self.radius_km else None
+
+
 @dataclass(frozen=True)
 class City:
     """One gazetteer entry."""

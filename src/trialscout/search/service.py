@@ -20,7 +20,7 @@ from ..config import Settings
 from .documents import NOT_STATED, STATUS_CODE, STATUS_CODES, CardSite
 from .errors import InvalidQuery, SearchError, UnknownPlace
 from .facets import Facets, count, count_by_status, facet_values
-from .geo import Country, Gazetteer, Place, default_gazetteer, distance_km
+from .geo import Country, DistanceFrom, Gazetteer, Place, default_gazetteer
 from .index import SearchIndex
 from .matching import combine, covering_cells, filter_queries, open_bonus, text_query
 from .query import (
@@ -287,14 +287,11 @@ def _measure_sites(searcher: tantivy.Searcher, addresses: list[Any], filters: Fi
     keys = searcher.fast_field_values("key", addresses)
     codes = searcher.fast_field_values("site_status", addresses)
     allowed = None if filters.statuses is None else {STATUS_CODE[s] for s in filters.statuses if s in STATUS_CODE}
-    dlat = radius_km / 110.0
+    within = DistanceFrom(place.lat, place.lon, radius_km).within
     nearest_any: dict[int, float] = {}
     nearest_fit: dict[int, float] = {}
     for lat, lon, key, code in zip(lats, lons, keys, codes):
-        if lat is None or lon is None or abs(lat - place.lat) > dlat:
-            continue
-        km = distance_km(place.lat, place.lon, lat, lon)
-        if km > radius_km:
+        if lat is None or lon is None or (km := within(lat, lon)) is None:
             continue
         if km < nearest_any.get(key, math.inf):
             nearest_any[key] = km
@@ -307,32 +304,26 @@ def _relaxed_note(relaxed: bool) -> tuple[str, ...]:
     return ("No trial matches all of your words; these match some of them.",) if relaxed else ()
 
 
-def _site_fits(site: CardSite, trial_status: str, filters: Filters, with_status: bool = True) -> bool:
-    if filters.countries and site.country not in filters.countries:
-        return False
-    if with_status and filters.statuses is not None:
-        return (site.status or trial_status) in filters.statuses
-    return True
-
-
 def _nearest(card: dict[str, Any], filters: Filters, place: Place, radius_km: float) -> tuple[SiteHit | None, SiteHit | None]:
     """The nearest site inside the circle (any status), and the nearest that also fits the status filter."""
     status = card["status"] or NOT_STATED
-    best_any: SiteHit | None = None
-    best_fit: SiteHit | None = None
+    within = DistanceFrom(place.lat, place.lon, radius_km).within
+    best_any: tuple[float, list] | None = None
+    best_fit: tuple[float, list] | None = None
     for values in card["sites"]:
-        site = CardSite.from_list(values)
-        if site.lat is None or site.lon is None or not _site_fits(site, status, filters, with_status=False):
+        lat, lon, country, site_status = values[5], values[6], values[3], values[4]
+        if lat is None or lon is None or (filters.countries and country not in filters.countries):
             continue
-        km = distance_km(place.lat, place.lon, site.lat, site.lon)
-        if km > radius_km:
+        km = within(lat, lon)
+        if km is None:
             continue
-        hit = SiteHit(site, km)
-        if best_any is None or km < (best_any.distance_km or 0.0):
-            best_any = hit
-        if _site_fits(site, status, filters) and (best_fit is None or km < (best_fit.distance_km or 0.0)):
-            best_fit = hit
-    return best_any, best_fit
+        if best_any is None or km < best_any[0]:
+            best_any = (km, values)
+        fits = filters.statuses is None or (site_status or status) in filters.statuses
+        if fits and (best_fit is None or km < best_fit[0]):
+            best_fit = (km, values)
+    return (None if best_any is None else SiteHit(CardSite.from_list(best_any[1]), best_any[0]),
+            None if best_fit is None else SiteHit(CardSite.from_list(best_fit[1]), best_fit[0]))
 
 
 def _first_fitting(card: dict[str, Any], filters: Filters) -> SiteHit | None:

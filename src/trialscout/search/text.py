@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import tantivy
 
@@ -52,7 +52,7 @@ def stems(text: str) -> list[str]:
     return analyzers()[STEMMED].analyze(text)
 
 
-@cache
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """The stem of one (already lowercased) word; the word itself if it has no stem."""
     found = analyzers()[STEMMED].analyze(word)

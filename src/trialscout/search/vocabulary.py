@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from .text import edit_distance, stem, stems, typo_allowance, words
+from .text import MAX_TOKEN_CHARS, edit_distance, stem, stems, typo_allowance, words
 
 DATA = Path(__file__).with_name("vocabulary.json")
 NARROWER_WEIGHT = 0.8
@@ -36,6 +36,11 @@ def tokenize(text: str) -> list[QueryToken]:
     """Split text into :class:`QueryToken` the way the index splits records (letters and digits)."""
     tokens = []
     for raw in _TOKEN.findall(text):
+        if raw.isascii():  # the common case, without a trip through the analyzer
+            if len(raw) <= MAX_TOKEN_CHARS:
+                word = raw.lower()
+                tokens.append(QueryToken(raw=raw, word=word, stem=stem(word)))
+            continue
         folded = words(raw)
         for word in folded:
             tokens.append(QueryToken(raw=raw if len(folded) == 1 else word, word=word, stem=stem(word)))

@@ -130,7 +130,7 @@ async def _read_submission(request: Request) -> tuple[Submission, bool]:
 @router.post("/trials/{nct_id}/check", response_class=HTMLResponse)
 async def check_answer(request: Request, nct_id: str) -> HTMLResponse:
     """The answer: the trial verdict and every criterion; or the form again with what to correct."""
-    stored = stored_trial(request, nct_id)
+    stored = await run_in_threadpool(stored_trial, request, nct_id)
     store = get_store(request)
     submission, uploaded = await _read_submission(request)
     values = {k: v for k, v in submission.fields.items() if k in TEXT_FIELDS or k[:2] in {"a:", "u:"}}
