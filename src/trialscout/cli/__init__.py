@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from . import check, evaluate, evaluate_plain, index, match, notify, search, serve, sync, trials
+from . import check, derive, evaluate, evaluate_plain, index, match, notify, search, serve, sync, trials
 
 app = typer.Typer(
     help="trialscout: a local, versioned copy of the clinical-trial registry, in plain words.",
@@ -14,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 trials.register(app)
+derive.register(app)
 serve.register(app)
 sync.register(app)
 search.register(app)
