@@ -13,7 +13,7 @@ NASTY = [
     "+liver -failure", "liver~2", "liv*", "/regex.*/", "^3", "field:[a TO z]", "\\", "\\\\\\", ":", "!", "&&", "||",
     "'; DROP TABLE trials; --", "1' OR '1'='1", "<script>alert(1)</script>", "%00", "\x00", "\u202e\u202d",
     "😀😀 stem cells 🧬", "كبد فشل الخلايا الجذعية", "אי ספיקת כבד", "肝衰竭 干细胞 广州", "NCT06740149",
-    "near", "near near near", "near ,,,", "within 5 km of", "phase", "phase 9", "999 year old", "aged 1000",
+    "near", "near near near", "near ,,,", ",", " , , ", ";", "within 5 km of", "phase", "phase 9", "999 year old", "aged 1000",
     "a" * 41, "x " * 400, "stem-cells" * 30, "\t\n\r", "   ", "-1", "1e309", "NaN",
 ]
 

@@ -272,8 +272,14 @@ def test_a_record_with_only_an_id_is_a_trial_of_nones():
     assert all(v in (None, []) for v in dumped.values()), dumped
     assert all(v in (None, []) for v in trial.design.model_dump().values())
     assert all(v in (None, []) for v in trial.eligibility.model_dump().values())
-    assert trial.title == "NCT01234567"
+    assert trial.title == "Untitled study"
     assert trial.registry_url == "https://clinicaltrials.gov/study/NCT01234567"
+
+
+def test_an_untitled_record_is_named_by_its_conditions():
+    study = {"protocolSection": {"identificationModule": {"nctId": "NCT01234567"},
+                                 "conditionsModule": {"conditions": ["Sepsis", "Septic Shock"]}}}
+    assert trial_from_ctgov(study).title == "Untitled study: Sepsis, Septic Shock"
 
 
 def test_text_is_kept_as_written_including_markup(real_records):

@@ -16,7 +16,7 @@ from .constraints import (
     MedicationConstraint, NeedsReview, PregnancyConstraint, ProcedureConstraint, ScoreConstraint, SexConstraint,
 )
 from .errors import UnitError
-from .labs import analytes, convert, format_value, normalize_unit, unit_info
+from .labs import analytes, convert, format_unit, format_value, normalize_unit, unit_info
 from .profile.models import Evidence, Profile
 from .questions import question_ids
 from .scores import score_value
@@ -151,14 +151,17 @@ def _lab(c: LabConstraint, profile: Profile) -> Outcome:
                                        f"{c.describe()} × normal.", ev)
     if c.unit is None:
         return Outcome(None, f"The criterion gives no unit for {label}, so it cannot be compared safely.", ev, qs)
-    if latest.unit is None and unit_info(c.unit) and unit_info(c.unit).kind not in {"ratio"}:  # type: ignore[union-attr]
-        return Outcome(None, f"Your {label} value has no unit.", ev, qs)
+    unit = latest.unit or "1"  # a value without a unit (or NO_UNIT) is a plain number, as INR is
+    own_unit = normalize_unit(unit)
+    wanted = unit_info(c.unit)
+    if own_unit == "1" and (wanted is None or wanted.kind != "ratio"):
+        return Outcome(None, f"Your {label} value has no unit; give it with the unit on your lab report.", ev, qs)
     try:
-        value = convert(latest.value, latest.unit or "1", c.unit, c.analyte)
+        value = convert(latest.value, unit, c.unit, c.analyte)
     except UnitError:
-        return Outcome(None, f"Your {label} is in '{latest.unit}', which cannot be converted to {c.unit}; "
+        target = format_unit(c.unit) or "a plain number"
+        return Outcome(None, f"Your {label} is in '{format_unit(unit)}', which cannot be converted to {target}; "
                              "give it in a unit from your lab report.", ev, qs)
-    own_unit = normalize_unit(latest.unit) or latest.unit
     shown = format_value(latest.value, own_unit)
     converted = f" ({format_value(value, c.unit)})" if own_unit != normalize_unit(c.unit) else ""
     holds = c.holds(value)

@@ -12,6 +12,7 @@ verdict never rests on text that was not read.
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from datetime import date
 from typing import Literal
 
@@ -184,6 +185,11 @@ def _apply_groups(results: list[CriterionResult], parsed: list[ParsedCriterion])
     return soft
 
 
+def _count(items: Sized, one: str, many: str) -> str:
+    """ "1 criterion", "3 criteria"."""
+    return f"{len(items)} {one if len(items) == 1 else many}"
+
+
 def evaluate(parsed: ParsedEligibility, profile: Profile, today: date | None = None) -> EligibilityResult:
     """Check ``profile`` against every parsed criterion of a trial; never raises for missing data."""
     today = today or date.today()
@@ -201,18 +207,22 @@ def evaluate(parsed: ParsedEligibility, profile: Profile, today: date | None = N
         (r.kind == "inclusion" and r.status == "not_met") or (r.kind == "exclusion" and r.status == "met"))]
     open_items = [r for r in results if r.index not in soft and r.status == "unknown" and not r.needs_review]
     to_review = [r.index for r in results if r.needs_review]
-    if blocking:
-        verdict: Verdict = "likely_not_eligible"
-        summary = f"Likely not eligible: {len(blocking)} criteria rule you out."
+    if not items:
+        verdict: Verdict = "need_more_information"
+        summary = "Need more information: the record gives no criteria to check; ask the study team."
+    elif blocking:
+        verdict = "likely_not_eligible"
+        summary = f"Likely not eligible: {_count(blocking, 'criterion rules', 'criteria rule')} you out."
     elif open_items:
         verdict = "need_more_information"
-        summary = (f"Need more information: {len(open_items)} criteria cannot be checked yet; "
-                   f"answering {len(questions)} questions would help.")
+        summary = (f"Need more information: {_count(open_items, 'criterion', 'criteria')} cannot be checked yet; "
+                   f"answering {_count(questions, 'question', 'questions')} would help.")
     else:
         verdict = "likely_eligible"
         summary = "Likely eligible: every criterion we could check is met."
     if to_review:
-        summary += f" {len(to_review)} criteria could not be read automatically; the study team will check them."
+        summary += (f" {_count(to_review, 'criterion', 'criteria')} could not be read automatically; "
+                    f"the study team will check {'it' if len(to_review) == 1 else 'them'}.")
     asked = {q for r in open_items for q in r.questions} | {q for r in results if r.needs_review for q in r.questions}
     return EligibilityResult(verdict=verdict, summary=summary, criteria=results,
                              questions=[q for qid, q in questions.items() if qid in asked],

@@ -18,8 +18,8 @@ from .phrasematch import PhraseIndex
 from .ruleset import load_rules_file
 
 __all__ = [
-    "Analyte", "UnitInfo", "analyte", "analytes", "analyte_by_loinc", "analyte_index", "find_analyte",
-    "normalize_unit", "unit_info", "convert", "to_canonical", "format_value",
+    "NO_UNIT", "Analyte", "UnitInfo", "analyte", "analytes", "analyte_by_loinc", "analyte_index", "find_analyte",
+    "normalize_unit", "unit_info", "convert", "to_canonical", "format_unit", "format_value",
 ]
 
 
@@ -80,12 +80,21 @@ def _unit_table() -> tuple[dict[str, UnitInfo], dict[str, str]]:
     return units, aliases
 
 
+#: How a unitless value (INR, a ratio) is offered and accepted: it means the unit "1".
+NO_UNIT = "(no unit)"
+
+
 @lru_cache(maxsize=4096)
 def unit_info(text: str | None) -> UnitInfo | None:
-    """The ``UnitInfo`` for any spelling of a unit, or ``None`` when it is not known."""
+    """The ``UnitInfo`` for any spelling of a unit, or ``None`` when it is not known.
+
+    ``NO_UNIT`` is the unit "1"; an empty unit is ``None`` (callers decide whether a value may lack one).
+    """
     if not text:
         return None
     units, aliases = _unit_table()
+    if text.strip() == NO_UNIT:
+        text = "1"
     key = _fold_unit(text)
     key = aliases.get(key, key)
     if key in units:
@@ -125,7 +134,7 @@ def analyte(analyte_id: str) -> Analyte:
     """The analyte with this id; ``KeyError`` names the known ids when it does not exist."""
     table = analytes()
     if analyte_id not in table:
-        raise KeyError(f"Unknown analyte '{analyte_id}'. Known: {', '.join(sorted(table))}")
+        raise KeyError(f"Unknown analyte id. Known: {', '.join(sorted(table))}")
     return table[analyte_id]
 
 
@@ -165,8 +174,7 @@ def convert(value: float, from_unit: str, to_unit: str, analyte_id: str | None =
     """
     src, dst = unit_info(from_unit), unit_info(to_unit)
     if src is None or dst is None:
-        bad = from_unit if src is None else to_unit
-        raise UnitError(f"Unit '{bad}' is not known: give the value in one of the units on your lab report, "
+        raise UnitError("The unit is not known: give the value in one of the units on your lab report, "
                         "e.g. mg/dL, umol/L, g/L or 10^9/L.")
     if src.canonical == dst.canonical:
         return value
@@ -224,10 +232,16 @@ def to_canonical(value: float, unit: str | None, analyte_id: str) -> float | Non
         return None
 
 
+def format_unit(unit: str | None) -> str:
+    """A unit as a person reads it: ``µmol/L``; "" for no unit (``None``, "1" or ``NO_UNIT``)."""
+    if not unit or unit.strip() in {"1", NO_UNIT}:
+        return ""
+    return unit.replace("umol", "µmol").replace("uL", "µL")
+
+
 def format_value(value: float, unit: str | None = None) -> str:
-    """Short human form of a number with its unit: ``205 umol/L``, ``1.9``."""
+    """Short human form of a number with its unit: ``205 µmol/L``, ``1.9``."""
     text = f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     if "e" in text:
         text = f"{value:.2f}"
-    shown = (unit or "").replace("umol", "µmol").replace("uL", "µL")
-    return f"{text} {shown}".strip() if shown and shown != "1" else text
+    return f"{text} {format_unit(unit)}".strip()

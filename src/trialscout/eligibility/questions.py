@@ -23,7 +23,7 @@ from .constraints import (
     AgeConstraint, ConditionConstraint, Constraint, LabConstraint, MedicationConstraint, NeedsReview,
     ParsedCriterion, ParsedEligibility, PregnancyConstraint, ProcedureConstraint, ScoreConstraint, SexConstraint,
 )
-from .labs import analytes
+from .labs import NO_UNIT, analytes
 from .grades import score_spec
 from .ruleset import vocabulary
 
@@ -48,7 +48,7 @@ def slug(text: str) -> str:
 
 
 def _display_unit(unit: str) -> str:
-    return unit.replace("umol", "µmol").replace("uL", "µL") if unit != "1" else "(no unit)"
+    return unit.replace("umol", "µmol").replace("uL", "µL") if unit != "1" else NO_UNIT
 
 
 def _lab_question(analyte: str) -> Question:

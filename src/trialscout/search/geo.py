@@ -200,6 +200,9 @@ class Gazetteer:
         if whole is not None:
             return whole
         parts = [p.strip() for p in text.split(",") if p.strip()]
+        if not parts or not any(c.isalnum() for c in text):
+            raise InvalidQuery("near", f"{text[:40]!r} is not a place: give a city (\"Guangzhou\", \"Springfield, IL\") "
+                                       "or coordinates (\"23.13, 113.26\").")
         for name, qualifiers in _readings(parts):
             place = self._city_place(name, qualifiers)
             if place is not None:

@@ -191,8 +191,10 @@ class Trial(_Model):
 
     @property
     def title(self) -> str:
-        """The best title the record has: brief, then official, then the id."""
-        return self.brief_title or self.official_title or self.nct_id
+        """The best title the record has: brief, then official, else "Untitled study: CONDITIONS"."""
+        if self.brief_title or self.official_title:
+            return self.brief_title or self.official_title  # type: ignore[return-value]
+        return f"Untitled study: {', '.join(self.conditions[:3])}" if self.conditions else "Untitled study"
 
     @property
     def is_registry_id(self) -> bool:
