@@ -19,7 +19,7 @@ from .errors import UnitError
 from .labs import analytes, convert, format_unit, format_value, normalize_unit, unit_info
 from .profile.models import Evidence, Profile
 from .questions import question_ids
-from .scores import score_value
+from .scores import missing_inputs, score_value
 from .grades import score_spec
 
 Holds = Union[bool, None, Literal["na"]]
@@ -177,7 +177,8 @@ def _lab_change(c: LabConstraint, facts, label: str, qs: list[str]) -> Outcome: 
     try:
         delta = convert(new.value, new.unit or "1", c.unit, c.analyte) - convert(old.value, old.unit or "1", c.unit, c.analyte)
     except UnitError:
-        return Outcome(None, f"Your {label} results cannot be converted to {c.unit}.", [], qs)
+        return Outcome(None, f"Your {label} results cannot be converted to {format_unit(c.unit) or 'a plain number'}.",
+                       [], qs)
     days = max((new.date - old.date).days, 1)
     per_days = {"day": 1, "week": 7, "month": 30.44, "year": 365.25}.get(c.per or "", days)
     rate = delta / days * per_days
@@ -191,10 +192,19 @@ def _lab_change(c: LabConstraint, facts, label: str, qs: list[str]) -> Outcome: 
 # ------------------------------------------------------------------ scores
 
 def _score(c: ScoreConstraint, profile: Profile, today: date) -> Outcome:
-    label = score_spec(c.score)["label"]
+    spec = score_spec(c.score)
+    label = spec["label"]
     value = score_value(profile, c.score, today)
     if value is None:
-        return _unknown(f"Your {label} is not known.", c)
+        inputs = spec.get("computed_from", [])
+        missing = missing_inputs(profile, c.score, today)
+        # ask only for the inputs still missing ("lab:inr" is the input "inr"); other questions stay
+        qs = [q for q in question_ids(c) if q.split(":")[-1] not in inputs or q.split(":")[-1] in missing]
+        reason = f"Your {label} is not known."
+        if 0 < len(missing) < len(inputs):
+            names = [analytes()[m].label if m in analytes() else m for m in missing]
+            reason = f"Your {label} is not known yet: it also needs your {' and '.join(names)}."
+        return Outcome(None, reason, [], qs)
     lo, hi = value.low, value.high
     if c.comparator == "between":
         upper = c.upper if c.upper is not None else c.value

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from .labs import convert
+from .labs import convert, format_unit, to_canonical
 from .errors import UnitError
 from .grades import score_spec
 from .profile.models import Profile
@@ -61,7 +61,7 @@ def _latest_value(profile: Profile, analyte: str, unit: str) -> tuple[float, str
         except UnitError:
             continue
         if value is not None:
-            return value, f"{lab.name or analyte} {lab.value:g} {lab.unit or ''}".strip()
+            return value, f"{lab.name or analyte} {lab.value:g} {format_unit(lab.unit)}".strip()
     return None
 
 
@@ -82,6 +82,18 @@ def _given(score_id: str, raw: float | str) -> ScoreValue | None:
     if grade is not None:
         return ScoreValue(float(grade), float(grade), f"{spec['label']} {text}")
     return None
+
+
+def missing_inputs(profile: Profile, score_id: str, today: date | None = None) -> list[str]:
+    """The inputs of a computed score (``computed_from``: analyte ids, "age", "sex") the profile lacks.
+
+    A lab counts only when its unit can be converted, as ``score_value`` needs.
+    """
+    have = {"age": profile.age_on(today) is not None, "sex": profile.sex is not None,
+            "weight": profile.weight_kg is not None, "height": profile.height_cm is not None}
+    return [name for name in score_spec(score_id).get("computed_from", [])
+            if not have.get(name) and not any(to_canonical(lab.value, lab.unit, name) is not None
+                                              for lab in profile.latest_labs(name))]
 
 
 def score_value(profile: Profile, score_id: str, today: date | None = None) -> ScoreValue | None:
