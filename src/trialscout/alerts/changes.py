@@ -14,7 +14,7 @@ from typing import Any
 from ..plain.labels import label
 from ..store.diff import _site_label
 from ..trial import Site, Trial
-from ..web.view import change_words
+from ..plain.changes import change_words
 
 #: Fields whose change is sent to the trial's subscribers.
 MEANINGFUL = frozenset({

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from ..plain.labels import label
 from ..store import TrialStore
 from ..store.schema import trials as trials_table
-from ..web.view import change_words
+from ..plain.changes import change_words
 from .changes import MEANINGFUL, phrase, site_places
 from .links import Links
 from .mail import trial_name
