@@ -94,8 +94,8 @@ def profile_from_fhir(bundle: dict[str, Any], today: date | None = None) -> Prof
     if not isinstance(bundle, dict):
         raise ProfileError(f"A FHIR bundle must be a JSON object, not {type(bundle).__name__}.")
     if bundle.get("resourceType") != "Bundle":
-        raise ProfileError(f"Expected a FHIR Bundle, got resourceType '{bundle.get('resourceType')}': "
-                           "export the patient record as a Bundle (Patient/$everything).")
+        raise ProfileError("Expected a FHIR Bundle (resourceType \"Bundle\"): export the patient record as a "
+                           "Bundle (Patient/$everything).")
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
         raise ProfileError("Bundle.entry must be a list of entries with a 'resource'.")

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ProfileError, UnitError
-from ..labs import analytes, convert, find_analyte, unit_info
+from ..labs import analytes, convert, find_analyte, format_unit, unit_info
 from ..ruleset import vocabulary
 from .models import (
     ConditionFact, Evidence, LabFact, MedicationFact, ProcedureFact, Profile, ProfileFlag, check_consistency,
@@ -32,6 +32,15 @@ _SEX = {"female": "female", "f": "female", "woman": "female", "women": "female",
         "man": "male", "men": "male"}
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0"}
+#: Answers read as yes/no besides the entity questions: ``criterion:<index>`` and these.
+YES_NO_ANSWERS = {"pregnancy_plan", "childbearing_potential", "consent", "compliance", "other_trial", "judgement",
+                  "practical"}
+#: What a yes / no answer to an entity question says, for the evidence shown with a verdict.
+_SAID = {"condition": ("you have {}", "you do not have {}"),
+         "history": ("you have had {}", "you have never had {}"),
+         "family": ("a close blood relative has had {}", "no close blood relative has had {}"),
+         "medication": ("you take or took {}", "you do not take {}"),
+         "procedure": ("you have had {}", "you have not had {}")}
 
 
 def _date(value: Any, field: str) -> date | None:
@@ -42,7 +51,7 @@ def _date(value: Any, field: str) -> date | None:
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError as exc:
-        raise ProfileError(f"{field} '{value}' is not a date: use YYYY-MM-DD.") from exc
+        raise ProfileError(f"{field} is not a date: use YYYY-MM-DD.") from exc
 
 
 def _number(value: Any, field: str) -> float:
@@ -51,7 +60,7 @@ def _number(value: Any, field: str) -> float:
     try:
         return float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
     except (TypeError, ValueError) as exc:
-        raise ProfileError(f"{field} '{value}' is not a number: give digits only, e.g. 12.5.") from exc
+        raise ProfileError(f"{field} is not a number: give digits only, e.g. 12.5.") from exc
 
 
 def _bool(value: Any, field: str) -> bool | None:
@@ -64,7 +73,7 @@ def _bool(value: Any, field: str) -> bool | None:
         return False
     if text in {"unknown", "not sure", "dont know", "don't know", ""}:
         return None
-    raise ProfileError(f"{field} must be yes or no, not '{value}'.")
+    raise ProfileError(f"{field} must be yes, no or unknown.")
 
 
 def _sex(value: Any) -> str | None:
@@ -72,7 +81,7 @@ def _sex(value: Any) -> str | None:
         return None
     sex = _SEX.get(str(value).strip().lower())
     if sex is None:
-        raise ProfileError(f"Sex '{value}' is not understood: use 'female' or 'male'.")
+        raise ProfileError("Sex is not understood: use 'female' or 'male'.")
     return sex
 
 
@@ -83,7 +92,7 @@ def _measure(value: Any, unit: str, field: str) -> float:
         try:
             return convert(number, value.get("unit") or unit, unit)
         except UnitError as exc:
-            raise ProfileError(f"{field} unit '{value.get('unit')}' is not understood: use {unit}.") from exc
+            raise ProfileError(f"The {field} unit is not understood: use {unit}.") from exc
     return _number(value, field)
 
 
@@ -113,23 +122,31 @@ def _mapping(data: dict[str, Any], field: str) -> dict[str, Any]:
     return value
 
 
-def _lab(item: Any, source: str = "form") -> LabFact:
+def _lab(item: Any, field: str, source: str = "form") -> LabFact:
+    """A lab from {name, value, unit, date}; ``field`` names it in errors ("Lab 2", "Answer 'lab:inr'")."""
     if not isinstance(item, dict):
-        raise ProfileError("Each lab must be an object with 'name', 'value' and 'unit'.")
+        raise ProfileError(f"{field} must be an object with 'name', 'value' and 'unit'.")
     name = str(item.get("analyte") or item.get("name") or "")
     analyte_id = name if name in analytes() else find_analyte(name)
     if analyte_id is None:
         known = ", ".join(sorted(a.label for a in analytes().values()))
-        raise ProfileError(f"Lab '{name}' is not known. Use one of: {known}.")
-    value = _number(item.get("value"), f"Lab '{name}' value")
+        raise ProfileError(f"{field} is not a lab we know. Use one of: {known}.")
+    value = _number(item.get("value"), f"{field} value")
     unit = item.get("unit") or None
-    return LabFact(analyte=analyte_id, value=value, unit=unit, date=_date(item.get("date"), f"Lab '{name}' date"),
-                   name=name, evidence=Evidence(source=source, text=f"{name} {value:g} {unit or ''}".strip()))  # type: ignore[arg-type]
+    if source == "answer":  # the question's id, not words the person typed: show the lab's own name
+        name = analytes()[analyte_id].label
+    return LabFact(analyte=analyte_id, value=value, unit=unit, date=_date(item.get("date"), f"{field} date"),
+                   name=name, evidence=Evidence(source=source, text=f"{name} {value:g} {format_unit(unit)}".strip()))  # type: ignore[arg-type]
 
 
 def apply_answers(profile: Profile) -> Profile:
-    """Turn answers keyed by question id into facts (``lab:bilirubin`` -> a LabFact, ...)."""
+    """Turn answers keyed by question id into facts (``lab:bilirubin`` -> a LabFact, ...).
+
+    Yes/no answers may be true/false or text ("yes", "n", "0" ...); the returned profile holds them as
+    true/false (or ``None`` for "unknown"). Raises ``ProfileError`` naming the question for a bad answer.
+    """
     update: dict[str, Any] = {}
+    answers = dict(profile.answers)
     def own(facts: list[Any]) -> list[Any]:  # facts from earlier answers are rebuilt, so this is idempotent
         return [f for f in facts if f.evidence is None or f.evidence.source != "answer"]
 
@@ -140,7 +157,6 @@ def apply_answers(profile: Profile) -> Profile:
         if value is None:
             continue
         kind, _, key = qid.partition(":")
-        ev = Evidence(source="answer", text=f"your answer to '{qid}': {value}")
         if qid == "age":
             update["age"] = _number(value, "age")
         elif qid in {"height", "weight"}:
@@ -150,18 +166,21 @@ def apply_answers(profile: Profile) -> Profile:
             update["sex"] = _sex(value)
         elif qid in {"pregnant", "lactating"}:
             update[qid] = _bool(value, qid)
+        elif qid in YES_NO_ANSWERS or kind == "criterion":
+            answers[qid] = _bool(value, f"Answer '{qid}'")
         elif kind == "lab":
             entry = value if isinstance(value, dict) else {"value": value}
-            labs.append(_lab({"analyte": key, **entry}, "answer"))
+            labs.append(_lab({**entry, "analyte": key}, f"Answer '{qid}'", "answer"))
         elif kind == "score":
             scores[key] = value.strip() if isinstance(value, str) and not _is_number(value) else _number(value, qid)
         elif kind in {"condition", "history", "family", "medication", "procedure"}:
-            present = _bool(value, qid)
+            present = _bool(value, f"Answer '{qid}'")
             if present is None:
                 continue
             vocab_kind = "condition" if kind in {"history", "family"} else kind
             concept = key if key in vocabulary(vocab_kind).concepts else None
             name = vocabulary(vocab_kind).label(concept) or key.replace("-", " ").replace("_", " ")
+            ev = Evidence(source="answer", text="you said " + _SAID[kind][0 if present else 1].format(name))
             if kind == "condition":
                 conditions.append(ConditionFact(name=name, concept=concept, present=present, evidence=ev))
             elif kind == "history":
@@ -175,7 +194,7 @@ def apply_answers(profile: Profile) -> Profile:
             else:
                 procs.append(ProcedureFact(name=name, concept=concept, present=present, evidence=ev))
     update.update(conditions=conditions, labs=labs, medications=meds, procedures=procs, scores=scores,
-                  family_history=family)
+                  family_history=family, answers=answers)
     return profile.model_copy(update=update)
 
 
@@ -199,7 +218,7 @@ def _from_form(data: dict[str, Any], today: date | None) -> Profile:
         conditions.append(ConditionFact(
             name=e["name"], concept=vocab.lookup(e["name"]) or _first(vocab.find(e["name"])),
             present=_bool(e.get("present", True), "present") is not False, status=_status(e.get("status")),
-            onset=_date(e.get("onset"), f"Onset of '{e['name']}'"), evidence=ev(f"condition: {e['name']}")))
+            onset=_date(e.get("onset"), "A condition's onset"), evidence=ev(f"condition: {e['name']}")))
     for item in _items(data, "absent_conditions"):
         e = _entry(item, "absent_conditions")
         vocab = vocabulary("condition")
@@ -219,7 +238,7 @@ def _from_form(data: dict[str, Any], today: date | None) -> Profile:
         vocab = vocabulary("procedure")
         procs.append(ProcedureFact(name=e["name"], concept=vocab.lookup(e["name"]) or _first(vocab.find(e["name"])),
                                    date=_date(e.get("date"), "date"), evidence=ev(f"procedure: {e['name']}")))
-    labs = [_lab(item) for item in _items(data, "labs")]
+    labs = [_lab(item, f"Lab {i}") for i, item in enumerate(_items(data, "labs"), 1)]
     flags = [ProfileFlag(code="unknown_unit", message=f"The unit '{lab.unit}' of {lab.name} is not known: "
                                                       "criteria about it stay unknown. Use a unit from the lab report.")
              for lab in labs if lab.unit and unit_info(lab.unit) is None]
@@ -244,7 +263,7 @@ def _status(value: Any) -> str:
     if value in (None, ""):
         return "active"
     if value not in {"active", "history", "resolved"}:
-        raise ProfileError(f"Condition status '{value}' must be active, history or resolved.")
+        raise ProfileError("A condition's status must be active, history or resolved.")
     return str(value)
 
 

@@ -162,9 +162,9 @@ def check_consistency(profile: Profile, today: dt.date | None = None) -> Profile
                                   "check both; the birth date is used.")
     age = profile.age_on(today)
     if age is not None and not 0 <= age <= 125:
-        flag("implausible", f"Age {age:.0f} is outside 0-125 years: check the age or birth date.")
+        flag("implausible", "The age is outside 0-125 years: check the age or birth date.")
     if profile.height_cm is not None and not 30 <= profile.height_cm <= 260:
-        flag("implausible", f"Height {profile.height_cm:g} cm looks wrong: give it in cm or inches.")
+        flag("implausible", "The height is outside 30-260 cm: check it, and give it in cm or inches.")
     if profile.weight_kg is not None and not 1 <= profile.weight_kg <= 400:
-        flag("implausible", f"Weight {profile.weight_kg:g} kg looks wrong: give it in kg or lb.")
+        flag("implausible", "The weight is outside 1-400 kg: check it, and give it in kg or lb.")
     return profile.model_copy(update={"flags": flags})
