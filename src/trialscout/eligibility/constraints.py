@@ -18,7 +18,7 @@ Comparator = Literal[">", ">=", "<", "<=", "=", "between"]
 Context = Literal["current", "historical", "family", "hypothetical", "uncertain"]
 TimeUnit = Literal["day", "week", "month", "year"]
 
-PARSE_VERSION = 1
+PARSE_VERSION = 2
 _DAYS = {"day": 1.0, "week": 7.0, "month": 30.44, "year": 365.25}
 
 
@@ -121,6 +121,8 @@ class ConditionConstraint(_Frozen):
     ``concept`` is the vocabulary id when the term is known (``None`` for a term
     read from the text). ``exact`` is False when the criterion narrows the term
     further ("severe heart disease"): then only its absence can be decided.
+    ``text`` is the term with the words that narrow it ("severe active bleeding",
+    "acute liver failure in the early and intermediate stages").
     """
 
     type: Literal["condition"] = "condition"

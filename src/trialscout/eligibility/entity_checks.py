@@ -105,6 +105,22 @@ def _now(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, fa
     return True
 
 
+_PREPOSITION = re.compile(r"(?i)^(?:in|at|on|with|during|within)\s+(?=\S)")
+
+
+def _narrower(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint) -> str:
+    """What the criterion adds to the term: ": it asks about the early and intermediate stages", or ""."""
+    m = re.search(rf"(?<!\w){re.escape(c.term)}(?!\w)", c.text, re.I)
+    if m is None:
+        return ""
+    before, after = c.text[:m.start()].strip(), c.text[m.end():].strip()
+    if not before and _PREPOSITION.match(after):  # "in the early and intermediate stages": the qualifier alone
+        return f": it asks about {_PREPOSITION.sub('', after)}, which we cannot tell from your information"
+    if before or after:  # "severe active bleeding", "allergy to blood products or drugs"
+        return f": it asks about {c.text.strip()}, which we cannot tell from your information"
+    return ""
+
+
 def check_entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile,
                  today: date) -> Outcome:
     """Check a condition, medicine or procedure constraint against the profile."""
@@ -132,7 +148,7 @@ def check_entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstr
         return Outcome(None, f"Not known whether you have {what}." if c.type == "condition"
                        else f"Not known whether this applies to you: {what}.", ev, question_ids(c))
     if has and not c.exact:
-        return Outcome(None, f"You have {label}, but the criterion is more specific ({c.text}); "
+        return Outcome(None, f"You have {label}, but the criterion is more specific{_narrower(c)}; "
                              "the study team will check.", ev, question_ids(c))
     holds = has if c.present else not has
     verb = {"condition": "have" if c.context != "family" else "have a family history of",

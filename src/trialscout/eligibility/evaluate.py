@@ -12,6 +12,7 @@ verdict never rests on text that was not read.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sized
 from datetime import date
 from typing import Literal
@@ -96,7 +97,9 @@ def _status(kind: str, holds: Holds) -> Status:
 def _reason(pc: ParsedCriterion, holds: Holds, outcomes: list[Outcome]) -> str:
     kind = pc.criterion.kind
     detail = " ".join(dict.fromkeys(o.reason for o in outcomes if o.reason))
-    if pc.coverage == "partial" and holds is None and pc.uncovered:
+    named = set(re.findall(r"\w+", detail.lower()))
+    unread = [w for w in re.findall(r"\w+", pc.uncovered.lower()) if w not in named]  # words the reason names are read
+    if pc.coverage == "partial" and holds is None and unread:
         detail += f" Part of this criterion could not be checked automatically (\"{pc.uncovered}\")."
     if holds == "na":
         return detail or "This does not concern you."

@@ -21,7 +21,7 @@ from .errors import CriteriaError
 from .grades import find_scores
 from .measures import Found, find_ages, find_labs
 from .nlp import Mention, context_for_spans, mentions_many
-from .phrases import fallback_terms, post_qualified, qualifier_start
+from .phrases import fallback_terms, post_qualified, post_qualifier_end, qualifier_start
 from .registry import registry_criteria
 from .ruleset import filler_words
 from .text import normalize
@@ -156,8 +156,11 @@ def _parse(c: Criterion, ments: list[Mention], norm: str) -> ParsedCriterion:
             covered.append((m.start, m.end))  # "allergy to heparin": heparin is the allergen, not a medicine taken
             continue
         q_start = qualifier_start(text, m.start, taken)
-        exact = q_start == m.start and not post_qualified(text, m.end, taken + window_spans)
-        found.append(Found(q_start, m.end, _entity(m, exact, text[q_start:m.end])))
+        after = taken + window_spans
+        narrowed = post_qualified(text, m.end, after)
+        exact = q_start == m.start and not narrowed
+        words = text[q_start:post_qualifier_end(text, m.end, after) if narrowed else m.end]  # "ALF in the early stages"
+        found.append(Found(q_start, m.end, _entity(m, exact, words)))
         taken.append((q_start, m.end))
     if not any(f.item.type in _ENTITY for f in found):
         terms = [t for t in fallback_terms(text, c.kind, bool(found)) if not overlaps(t, taken)]

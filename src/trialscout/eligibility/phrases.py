@@ -81,6 +81,26 @@ def post_qualified(text: str, end: int, taken: list[tuple[int, int]]) -> bool:
     return False
 
 
+_QUALIFIER_END = re.compile(r"[,;:.()\[\]<>=]|\b(?:but|nor|who|whom|which|that|except|unless|including|"
+                            r"such\s+as|e\.g|i\.e|if|when|while)\b", re.IGNORECASE)
+
+
+def post_qualifier_end(text: str, end: int, taken: list[tuple[int, int]]) -> int:
+    """End of the words after a term that narrow it ("in the early and intermediate stages").
+
+    Like ``post_qualified`` but read on over "and"/"or" (the qualifier "early and intermediate"),
+    stopping before another constraint; trailing filler words ("caused by various reasons") are
+    left out. Returns ``end`` when no word narrows the term.
+    """
+    stop = _QUALIFIER_END.search(text, end)
+    limit = min([stop.start() if stop else len(text)] + [s for s, _ in taken if s >= end])
+    last = end
+    for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*|\d+", text[end:limit]):
+        if m.group(0).lower() not in filler_words():
+            last = end + m.end()
+    return last
+
+
 def _clean_item(text: str, start: int, end: int) -> tuple[int, int] | None:
     seg = text[start:end]
     lead = len(seg) - len(seg.lstrip())

@@ -10,6 +10,10 @@ Question ids: ``age``, ``sex``, ``height``, ``weight``, ``pregnant``,
 ``history:<concept>`` (ever), ``family:<concept>``, ``medication:<concept>``,
 ``procedure:<concept>`` and ``criterion:<index>`` for a criterion the parser
 could not read. A concept not in the vocabulary uses a slug of its words.
+
+Yes/no answers may be true/false or text ("yes", "no", "y", "n", "1", "0"); a lab
+without a unit (``NO_UNIT``, "(no unit)", or none at all) is read for unitless
+analytes such as INR.
 """
 
 from __future__ import annotations

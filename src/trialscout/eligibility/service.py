@@ -29,6 +29,7 @@ from ..store import StoredTrial, TrialStore
 from .constraints import ParsedEligibility
 from .derive import KIND, is_current, parsed_from_payload, payload_for
 from .errors import EligibilityError, ProfileError
+from .labs import NO_UNIT
 from .evaluate import CriterionResult, EligibilityResult, Verdict, evaluate
 from .profile import Evidence, Profile, ProfileFlag, apply_answers, check_consistency
 from .profile import profile_from_fhir, profile_from_form, profile_from_note
@@ -41,14 +42,10 @@ ProfileKind = Literal["form", "fhir", "note"]
 #: Largest FHIR record read from an upload or a pasted box (bytes) and largest note (characters).
 MAX_FHIR_BYTES = 8 * 1024 * 1024
 MAX_NOTE_CHARS = 200_000
-NO_UNIT = "(no unit)"
 DISCLAIMER = ("This is an automatic first look, not medical advice: it can miss details. "
               "Only the study team can say whether you can join; talk to your doctor too.")
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0"}
-#: Answers the engine reads only as true/false (the others it converts itself).
-_BOOL_ANSWERS = {"pregnancy_plan", "childbearing_potential", "consent", "compliance", "other_trial", "judgement",
-                 "practical"}
 
 
 class CheckFailed(EligibilityError):
@@ -312,19 +309,6 @@ def detect_profile(content: str | bytes) -> ProfileInput:
     return ProfileInput("note", text)
 
 
-def _normalised_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in answers.items():
-        if isinstance(value, str) and (key in _BOOL_ANSWERS or key.startswith("criterion:")):
-            lowered = value.strip().lower()
-            value = True if lowered in _YES else False if lowered in _NO else None
-        if isinstance(value, dict) and value.get("unit") == NO_UNIT:
-            value = {**value, "unit": "1"}
-        if value is not None:
-            out[str(key)] = value
-    return out
-
-
 def _refuse_implausible(profile: Profile) -> None:
     """Absurd values typed into a form (age -5) are refused; a record's or note's are shown as flags."""
     for flag in profile.flags:
@@ -336,7 +320,7 @@ def _refuse_other_language(profile: Profile) -> None:
     """A note the reader cannot read (not English) gives no verdict rather than one from misread facts."""
     for flag in profile.flags:
         if flag.code == "language":
-            raise ProfileError("The note does not look like English, and only English notes can be read. "
+            raise ProfileError("The note does not look like English: only notes in English can be read. "
                                "Answer the questions in the form instead, or paste an English letter.")
 
 
@@ -351,8 +335,6 @@ def _merged(data: Any, typed: dict[str, Any]) -> Any:
 def _from_form(data: Any, today: date) -> Profile:
     if not isinstance(data, dict):
         raise ProfileError("The profile must be a JSON object such as {\"age\": 52, \"sex\": \"male\"}.")
-    if isinstance(data.get("answers"), dict):
-        data = {**data, "answers": _normalised_answers(data["answers"])}
     profile = profile_from_form(data, today=today)
     _refuse_implausible(profile)
     return profile
@@ -394,7 +376,7 @@ def build_profile(source: ProfileInput, today: date | None = None) -> Profile:
                 _refuse_other_language(profile)
             if source.typed:
                 profile = check_consistency(_overlay(profile, _from_form(source.typed, today)), today)
-        profile = apply_answers(profile.model_copy(update={"answers": _normalised_answers(profile.answers)}))
+        profile = apply_answers(profile)
     except ProfileError:
         raise
     except EligibilityError as exc:  # a unit or value the engine cannot use: the person can fix it

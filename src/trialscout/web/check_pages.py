@@ -23,7 +23,7 @@ from ..eligibility.service import (
     criteria_lists, field_name, question_label, stored_parse,
 )
 from ..store import StoredTrial
-from .csrf import MAX_BODY
+from .csrf import MAX_BODY, MAX_FIELDS
 from .deps import get_store, stored_trial
 
 router = APIRouter(include_in_schema=False)
@@ -116,7 +116,7 @@ def check_page(request: Request, nct_id: str) -> HTMLResponse:
 
 async def _read_submission(request: Request) -> tuple[Submission, bool]:
     """The form's text fields and the uploaded file (read up to the limit); True when a file was sent."""
-    form = await request.form(max_part_size=MAX_BODY, max_fields=2000)
+    form = await request.form(max_part_size=MAX_BODY, max_fields=MAX_FIELDS)
     fields = {k: v for k, v in form.multi_items() if isinstance(v, str) and k != "csrf_token"}
     upload = form.get("fhir_file")
     data: bytes | None = None

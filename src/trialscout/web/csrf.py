@@ -27,6 +27,9 @@ COOKIE = "ts_csrf"
 FIELD = "csrf_token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_BODY = 10 * 1024 * 1024
+MAX_FIELDS = 2000
+TOO_LARGE = (f"This form sent too much data (more than {MAX_BODY // (1024 * 1024)} MB). Upload a smaller file or "
+             "paste a shorter text, then send the form again.")
 ONE_CLICK = b"List-Unsubscribe=One-Click"
 
 Refusal = Callable[[Request, int, str], Response]
@@ -53,7 +56,7 @@ class CSRFMiddleware:
         if scope["method"] in UNSAFE and not scope["path"].startswith("/api/"):
             body = await _read_body(receive)
             if body is None:
-                await self._refuse(scope, 413, "This form sent too much data.", send)
+                await self._refuse(scope, 413, TOO_LARGE, send)
                 return
             if not self._allowed(scope, body, None if fresh else nonce, await _form(scope, body)):
                 message = ("Your browser did not send this site's security cookie. Allow cookies for this site, "
@@ -132,8 +135,8 @@ async def _form(scope: Scope, body: bytes) -> FormData | None:
     kind = dict(scope.get("headers", [])).get(b"content-type", b"").decode("latin-1").lower()
     if not (kind.startswith("application/x-www-form-urlencoded") or kind.startswith("multipart/form-data")):
         return None
-    try:
-        return await Request(scope, _replay(body)).form()
+    try:  # one field may be as large as the whole body (a pasted record or note): the page sets its own limits
+        return await Request(scope, _replay(body)).form(max_part_size=MAX_BODY, max_fields=MAX_FIELDS)
     except Exception:  # unreadable form: no token, so refused
         return None
 

@@ -130,7 +130,7 @@ def _lab(item: Any, field: str, source: str = "form") -> LabFact:
     analyte_id = name if name in analytes() else find_analyte(name)
     if analyte_id is None:
         known = ", ".join(sorted(a.label for a in analytes().values()))
-        raise ProfileError(f"{field} is not a lab we know. Use one of: {known}.")
+        raise ProfileError(f"{field} is not known as a lab. Use one of: {known}.")
     value = _number(item.get("value"), f"{field} value")
     unit = item.get("unit") or None
     if source == "answer":  # the question's id, not words the person typed: show the lab's own name

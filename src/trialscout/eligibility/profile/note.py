@@ -10,6 +10,7 @@ A note that does not look like English is flagged, not rejected.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -39,9 +40,39 @@ _SEX_NOUN = re.compile(r"\b(?:year|month|week)s?[- ]old\s+(?:\w+\s+){0,3}?(woman
 _TEMPERATURE = re.compile(r"\b(?:fever|temperature|temp|febrile|pyrexia)\b[^.\d]{0,20}?(\d{2,3}(?:\.\d)?)\s*(?:°|º|degrees?)?\s*"
                           r"(C|F|Celsius|Fahrenheit)\b", re.I)
 _BP = re.compile(r"\b(?:BP|blood pressure)\s*(?:of|was|is|:)?\s*(\d{2,3})\s*/\s*(\d{2,3})", re.I)
-_ENGLISH = re.compile(r"\b(?:the|and|of|with|was|is|a|in|to|for|on|has|had|no|he|she|patient|history|presents)\b", re.I)
+# Function words (not medical terms, which many languages share): English, and French, German,
+# Spanish, Italian, Portuguese and Dutch. Words English notes also use ("per", "met", "von
+# Willebrand", "post-op") are left out; a word in both lists counts for neither.
+_EN_WORDS = set("""the and of with was is to for on at by from has had have he she his her him this that these were are
+be been not or but who which after than as denies denied presented presents admitted there their its an""".split())
+_OTHER_WORDS = set("""le la les des du une un est et avec dans sur pour au aux il elle ans chez sans qui ou par depuis
+der die das den dem und mit ist ein eine einer eines bei seit nicht auf für wurde zu jahre jährige
+el los las con es una por para años se que su sin desde tiene
+lo gli della delle dei è di che anni sono
+os das dos com uma não em é ao
+de het een zijn niet voor bij jaar""".split())
+_EN_WORDS, _OTHER_WORDS = _EN_WORDS - _OTHER_WORDS, _OTHER_WORDS - _EN_WORDS
 _STOPPED = re.compile(r"\b(?:previously|prior|stopped|discontinued|formerly|used to|was on|had been on|quit)\b", re.I)
 _FORMER = re.compile(r"\b(?:former|ex-|quit|stopped|gave up)\b", re.I)
+
+
+def looks_english(text: str) -> bool:
+    """False when a note is clearly in another language; short or terse notes get the benefit of the doubt.
+
+    Three signs, each measured, none a single word: most letters outside the Latin script (Chinese,
+    Cyrillic, Arabic ...); more function words of another European language than of English; or a long
+    text with almost no English function words. Abbreviations (INR, IL-6) and single letters are not words here.
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    other_script = sum(1 for ch in letters if not unicodedata.name(ch, "").startswith("LATIN"))
+    if other_script >= 5 and other_script > 0.3 * len(letters):
+        return False
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", text) if len(w) > 1 and not w.isupper()]
+    english = sum(w in _EN_WORDS for w in words)
+    other = sum(w in _OTHER_WORDS for w in words)
+    if other >= 2 and other > english:
+        return False
+    return not (len(words) >= 15 and english < 0.05 * len(words))
 
 
 def _sentences(text: str) -> list[str]:
@@ -134,8 +165,7 @@ def profile_from_note(text: str, today: date | None = None) -> Profile:
         flags.append(ProfileFlag(code="truncated", message=f"The note is longer than {MAX_NOTE_CHARS} characters; "
                                                            "only the start was read."))
         text = text[:MAX_NOTE_CHARS]
-    words = re.findall(r"[^\W\d_]+", text)
-    if len(words) >= 6 and len(_ENGLISH.findall(text)) < max(1, len(words) // 25):
+    if not looks_english(text):
         flags.append(ProfileFlag(code="language", message="The note does not look like English; only English "
                                                           "notes are read. Facts may be missing: use the form instead."))
     sentences = _sentences(text)
