@@ -39,7 +39,7 @@ def test_a_person_without_javascript_checks_a_trial(browser, demo_url):
 
         page.get_by_label("Your age in years").fill("-5")
         page.get_by_role("button", name="Check if I might qualify").click()
-        assert page.get_by_role("alert").filter(has_text="Please check your answers").is_visible()
+        page.get_by_role("alert").filter(has_text="Please check your answers").wait_for(state="visible")
         assert page.get_by_label("Your age in years").input_value() == "-5"
 
 
@@ -47,7 +47,9 @@ def test_the_answer_fits_a_phone(phone_page, demo_url):
     page = phone_page
     page.goto(f"{demo_url}/trials/NCT06882811/check")
     page.get_by_label("Your age in years").fill("70")
-    page.get_by_role("button", name="Check if I might qualify").click()
-    assert page.get_by_role("heading", name="Result: Likely not eligible").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check if I might qualify").click()
+    heading = page.get_by_role("heading", name="Result: Likely not eligible")
+    heading.wait_for(state="visible")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert "You are 70" in page.get_by_role("region", name="What rules you out").inner_text()
