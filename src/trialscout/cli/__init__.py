@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import typer
 
-from . import check, derive, evaluate, evaluate_plain, index, match, notify, search, serve, sync, trials
+from . import (check, derive, evaluate, evaluate_criteria, evaluate_plain, index, match, notify, search, serve, sync,
+               trials)
 
 app = typer.Typer(
     help="trialscout: a local, versioned copy of the clinical-trial registry, in plain words.",
@@ -21,6 +22,7 @@ search.register(app)
 index.register(app)
 evaluate.register(app)
 evaluate_plain.register(app)
+evaluate_criteria.register(app)
 notify.register(app)
 check.register(app)
 match.register(app)

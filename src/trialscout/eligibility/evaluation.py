@@ -126,8 +126,9 @@ def age_agreement(trials: Any) -> dict[str, Any]:
     """Trials whose criteria text states an age bound, and how many agree with the structured fields.
 
     The text is parsed without the structured ages, so every ``AgeConstraint`` comes from
-    the text. A trial agrees when each bound the text states (lowest minimum, highest
-    maximum) equals the structured ``minimum_age`` / ``maximum_age`` within 0.01 years.
+    the text; in an exclusion criterion a bound counts the other way ("under 18" → minimum 18).
+    A trial agrees when each bound the text states (lowest minimum, highest maximum) equals
+    the structured ``minimum_age`` / ``maximum_age`` within 0.01 years.
     """
     from .parse import parse_eligibility
 
@@ -147,11 +148,12 @@ def age_agreement(trials: Any) -> dict[str, Any]:
             for c in pc.constraints:
                 if getattr(c, "type", None) != "age":
                     continue
+                exclusion = pc.criterion.kind == "exclusion"  # "age < 18" excludes: a minimum of 18
                 if c.comparator in (">", ">="):
-                    lows.append(c.value)
+                    (highs if exclusion else lows).append(c.value)
                 elif c.comparator in ("<", "<="):
-                    highs.append(c.value)
-                elif c.comparator == "between":
+                    (lows if exclusion else highs).append(c.value)
+                elif c.comparator == "between" and not exclusion:
                     lows.append(c.value)
                     highs.append(c.upper if c.upper is not None else c.value)
         if not lows and not highs:
