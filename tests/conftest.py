@@ -114,3 +114,15 @@ def phone_page(browser):
 
     with new_page(browser, **PHONE) as p:
         yield p
+
+
+@pytest.fixture(scope="session")
+def api_files(shared_dir: Path) -> list[Path]:
+    """The real registry files (ctg-studies.json arrays) under shared/data/ctgov_api_v2."""
+    files = sorted((shared_dir / "data" / "ctgov_api_v2").glob("*/*.json"))
+    if not files:
+        message = f"real ClinicalTrials.gov records not found under {shared_dir}"
+        if in_ci():
+            pytest.fail(message + " (CI=true: failing instead of skipping)", pytrace=False)
+        pytest.skip(message)
+    return files

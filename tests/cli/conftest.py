@@ -13,21 +13,9 @@ import json
 from pathlib import Path
 
 import pytest
-from support import in_ci
 from typer.testing import CliRunner
 
 from trialscout.cli import app, common
-
-
-@pytest.fixture(scope="session")
-def api_files(shared_dir: Path) -> list[Path]:
-    files = sorted((shared_dir / "data" / "ctgov_api_v2").glob("*/*.json"))
-    if not files:
-        message = f"real ClinicalTrials.gov records not found under {shared_dir}"
-        if in_ci():
-            pytest.fail(message + " (CI=true: failing instead of skipping)", pytrace=False)
-        pytest.skip(message)
-    return files
 
 
 @pytest.fixture(scope="session")
