@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..registry.files import NotRegistryData
 from ..services import ingest_and_derive
-from ..store import StoredTrial
+from ..store import StoredTrial, TrialStore
 from ..web.view import trial_json
 from ..trial import Trial
 from .common import JsonOption, err, fail, out, print_json, progress_bar, settings, store
@@ -57,8 +57,9 @@ def import_files(
         err.print(f"... and {len(report.rejected) - 50:,} more (use --json for all)")
 
 
-def _get(nct_id: str) -> StoredTrial:
-    found = store().get(nct_id.strip().upper() if nct_id.strip().upper().startswith("NCT") else nct_id.strip())
+def _get(nct_id: str, trials: TrialStore | None = None) -> StoredTrial:
+    trials = trials or store()
+    found = trials.get(nct_id.strip().upper() if nct_id.strip().upper().startswith("NCT") else nct_id.strip())
     if found is None:
         fail(f"no trial {nct_id!r} in the store; import or sync it first", code=2)
     assert found is not None
@@ -98,8 +99,9 @@ def _print_trial(trial: Trial) -> None:
 
 def history(nct_id: str = typer.Argument(..., help="An NCT id."), json_output: bool = JsonOption) -> None:
     """List a trial's versions and what changed in each."""
-    stored = _get(nct_id)
-    versions = store().history(stored.trial.nct_id)
+    trials = store()
+    stored = _get(nct_id, trials)
+    versions = trials.history(stored.trial.nct_id)
     if json_output:
         print_json([{"version": v.version, "recorded_at": v.recorded_at.isoformat(), "changes": v.changes}
                     for v in versions])
