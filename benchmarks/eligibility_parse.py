@@ -1,38 +1,68 @@
-"""Eligibility: parse throughput over the demo records, and accuracy on TrialGPT's expert labels.
+"""Eligibility: parse throughput over the real records, and accuracy on TrialGPT's expert labels.
 
-    python benchmarks/eligibility_parse.py [SHARED_DIR]
+    python benchmarks/eligibility_parse.py [SHARED_DIR] [--repeat N] [--no-accuracy]
 
-Prints documents per second (wall clock and CPU) for parsing every real record's criteria,
-beside the raw cost of splitting the same texts into criteria, and the accuracy of our
-per-criterion verdicts against /data/trialgpt_criterion_annotations/dev.json.
+Parses every record of SHARED_DIR/data/ctgov_api_v2 (split, rules, medspaCy ConText, registry age
+and sex) ``--repeat`` times and prints the best documents per second by CPU time of this process and
+by wall clock, beside the raw cost of only splitting the same texts into criteria (the part every
+parse must do) and the load average. Each timed pass starts with an empty criterion cache
+(``clear_parse_cache``), so repeated wording is reused only within the pass, as in one derive run.
+Then the accuracy of our per-criterion verdicts against SHARED_DIR/data/trialgpt_criterion_annotations/dev.json.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-from trialscout.eligibility import split_criteria
-from trialscout.eligibility.evaluation import parse_throughput, score_trialgpt
+from trialscout.eligibility import parse_eligibility, split_criteria
+from trialscout.eligibility.evaluation import score_trialgpt
+from trialscout.eligibility.nlp import pipeline
+from trialscout.eligibility.parse import clear_parse_cache
+
+
+def _best(runs: int, work) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Best (CPU seconds, wall seconds) of ``runs`` calls of ``work``."""
+    best_cpu = best_wall = float("inf")
+    for _ in range(runs):
+        clear_parse_cache()
+        cpu, wall = time.process_time(), time.perf_counter()
+        work()
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+        best_wall = min(best_wall, time.perf_counter() - wall)
+    return best_cpu, best_wall
 
 
 def main() -> None:
-    shared = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared"
+    args = sys.argv[1:]
+    repeat = int(args[args.index("--repeat") + 1]) if "--repeat" in args else 3
+    if "--repeat" in args:
+        del args[args.index("--repeat"):args.index("--repeat") + 2]
+    args = [a for a in args if not a.startswith("--")]
+    shared = Path(args[0]) if args else Path(__file__).resolve().parents[2] / "shared"
     records = [s for p in sorted((shared / "data" / "ctgov_api_v2").glob("*/*.json"))
                for s in json.loads(p.read_text(encoding="utf-8"))]
-    texts = [r["protocolSection"].get("eligibilityModule", {}).get("eligibilityCriteria", "") for r in records]
-    started = time.perf_counter()
+    modules = [r.get("protocolSection", {}).get("eligibilityModule", {}) for r in records]
+    texts = [m.get("eligibilityCriteria") or "" for m in modules]
+    pipeline()
+    parse_eligibility("Age >= 18 years. No diabetes.")  # load rules and vocabularies before timing
+    n = len(modules)
     criteria = sum(len(split_criteria(t)) for t in texts)
-    split_s = time.perf_counter() - started
-    rates = parse_throughput(records)
-    print(f"records: {len(records)}; criteria: {criteria:,}")
-    print(f"split only: {len(records) / split_s:,.0f} documents/s")
-    for key, value in rates.items():
-        print(f"parse {key}: {value:,.1f}")
-    scores = score_trialgpt(shared / "data" / "trialgpt_criterion_annotations" / "dev.json", verbose=False)
-    print("TrialGPT dev:", json.dumps({k: v for k, v in scores.items() if not isinstance(v, (list, dict))}))
+    split_cpu, split_wall = _best(repeat, lambda: [split_criteria(t) for t in texts])
+    parse_cpu, parse_wall = _best(repeat, lambda: [
+        parse_eligibility(m.get("eligibilityCriteria"), m.get("minimumAge"), m.get("maximumAge"), m.get("sex"))
+        for m in modules])
+    print(f"records: {n}; criteria: {criteria:,}; best of {repeat} passes")
+    print(f"split only (raw):  {n / split_cpu:,.0f} documents/s CPU, {n / split_wall:,.0f} wall")
+    print(f"full parse:        {n / parse_cpu:,.1f} documents/s CPU, {n / parse_wall:,.1f} wall "
+          f"(target >= 300); parse / split CPU time: {parse_cpu / split_cpu:.1f}x")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if "--no-accuracy" not in sys.argv:
+        scores = score_trialgpt(shared / "data" / "trialgpt_criterion_annotations" / "dev.json", verbose=False)
+        print("TrialGPT dev:", json.dumps({k: v for k, v in scores.items() if not isinstance(v, (list, dict))}))
 
 
 if __name__ == "__main__":

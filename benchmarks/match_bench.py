@@ -1,17 +1,19 @@
-"""Find trials for me at scale: match latency over N synthetic trials, and the semantic parts' cost.
+"""Find trials for me at scale: match latency over N trials, and the semantic parts' cost.
 
-The trials are the demo's real records (ctgov-demo.zip and the seeds) copied with new ids, so text,
-criteria and sites have the registry's real shape. Building: store (upsert), eligibility parses (each
-distinct record is parsed once and its payload stored for every copy: the parse is a pure function of
-the record's eligibility fields), search index (the search derive step). Then each profile is matched
-(top 20 with explanations: retrieval, criteria checks of 60 candidates, ranking) and p50/p95 reported.
+Match latency: each of 9 people (8 forms, 5 with a place, and one note) is matched round after round (top
+20 with explanations: retrieval, the criteria of the best 30 candidates checked, ranking); p50/p95, the
+process's CPU time per match and the load average are reported. The home is either one built by
+``registry_home.py`` (the synthetic registry, as a deployment holds it: ``--home PATH``) or, when
+``--home`` holds no store yet, built here from the demo's real records copied with new ids (``--docs``).
 
-With the ``semantic`` extra installed: the time to embed a profile (all-MiniLM-L6-v2, CPU) and to
-search a vector index of ``--vectors`` trials (random unit vectors: search time does not depend on what
-the vectors say; the inverted-file index is used above 50,000).
+Semantic parts (needs the ``semantic`` extra): model load; embedding one person's text (the benchmark's
+people and the 75 TREC 2021 patient descriptions) on one thread; and searching ``--vectors`` trial
+vectors (each mixes the real vectors of four demo trials, as the synthetic registry mixes their fields),
+exactly and by the inverted-file index at several probe counts, with recall@100 against the exact search.
 
-    .venv/bin/python benchmarks/match_bench.py --docs 20000
-    /path/to/venv-with-semantic/bin/python benchmarks/match_bench.py --docs 2000 --vectors 600000
+    .venv/bin/python benchmarks/registry_home.py --records 20000 --home /tmp/home20k
+    .venv/bin/python benchmarks/match_bench.py --home /tmp/home20k
+    /work/venv-semantic/bin/python benchmarks/match_bench.py --docs 0 --vectors 600000
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import time
 import zipfile
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trialscout import services
 from trialscout.config import load_settings
@@ -37,6 +40,9 @@ from trialscout.match import MatchRequest, MatchService, read_form, read_note
 from trialscout.search import SearchService
 from trialscout.search.maintenance import rebuild
 from trialscout.trial import trial_from_ctgov
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PROFILES = [
     {"age": 52, "sex": "male", "conditions": ["diabetes"], "location": "Boston, USA"},
@@ -107,44 +113,99 @@ def measure(home: Path, rounds: int) -> dict[str, float]:
     for person in people:  # warm: gazetteer, engine, pipelines
         matcher.match(MatchRequest(person, semantic=False))
     times = []
+    load = [os.getloadavg()[0]]
+    cpu = time.process_time()
     for _ in range(rounds):
         for person in people:
             started = time.perf_counter()
             results = matcher.match(MatchRequest(person, limit=20, semantic=False))
             times.append((time.perf_counter() - started) * 1000)
             assert all(m.explanation.summary for m in results.matches)
-    return {"matches": len(times), "p50_ms": statistics.median(times), "p95_ms": _p95(times), "max_ms": max(times)}
+        load.append(os.getloadavg()[0])
+    return {"trials": store.count(), "matches": len(times), "checked_per_match": MatchRequest(people[0]).checked,
+            "p50_ms": statistics.median(times), "p95_ms": _p95(times), "max_ms": max(times),
+            "cpu_ms_per_match": (time.process_time() - cpu) * 1000 / len(times),
+            "load_1min": [round(x, 2) for x in load]}
 
 
-def semantic(vectors: int) -> dict[str, float]:
-    import numpy as np
+def semantic(vectors: int, shared: Path) -> dict[str, object]:
+    """Embedding a person's text, and searching ``vectors`` trial vectors: exact, and the inverted file at
+    several probe counts, each with its recall@100 against the exact search.
 
-    from trialscout.match.semantic import MiniLMEmbedder, write_index
+    The vectors stand for a synthetic registry: the demo's real trials are embedded, and each synthetic
+    trial mixes the vectors of four of them (title, conditions, treatments, summary come from different
+    records in ``import_registry.py``'s registry), plus a little noise. Queries are real: the benchmark's
+    people and the TREC 2021 patient descriptions, embedded by the model."""
+    from trialscout.match.evaluation import load_trec2021
+    from trialscout.match.semantic import PROBES, MiniLMEmbedder, VectorIndex, trial_text, write_index
 
+    started, cpu = time.perf_counter(), time.process_time()
     model = MiniLMEmbedder()
-    texts = [f"{', '.join(p['conditions'])}. {NOTE}" for p in PROFILES] * 6
-    model.embed(texts[:2])
-    embed_ms = []
+    report: dict[str, object] = {"model_load_s": round(time.perf_counter() - started, 1),
+                                 "model_load_cpu_s": round(time.process_time() - cpu, 1)}
+    texts = [f"{', '.join(p['conditions'])}. {NOTE}" for p in PROFILES]
+    texts += [t.text for t in load_trec2021(shared).topics]
+    embed_ms, queries = [], []
+    cpu = time.process_time()
     for text in texts:
         started = time.perf_counter()
-        model.embed([text])
+        queries.append(model.embed([text])[0])
         embed_ms.append((time.perf_counter() - started) * 1000)
-    rng = np.random.default_rng(1)
+    people = len(PROFILES)
+    report["embed"] = {"texts": len(texts), "p50_ms": statistics.median(embed_ms), "p95_ms": _p95(embed_ms),
+                       "cpu_ms_each": (time.process_time() - cpu) * 1000 / len(texts), "load_1min": os.getloadavg()[0],
+                       "form_profiles_p50_ms": statistics.median(embed_ms[:people]),
+                       "form_profiles_max_ms": max(embed_ms[:people]),
+                       "trec_notes_p50_ms": statistics.median(embed_ms[people:]),
+                       "trec_notes_p95_ms": _p95(embed_ms[people:])}
+    started = time.perf_counter()
+    real = model.embed_documents([trial_text(trial_from_ctgov(r)) for r in demo_records()])
+    report["real_trials_embedded"] = {"trials": len(real), "s": round(time.perf_counter() - started, 1)}
+    data = _mixed(real, vectors)
+    ids = [f"T{i}" for i in range(vectors)]
     with tempfile.TemporaryDirectory() as folder:
-        data = rng.normal(size=(vectors, 384)).astype(np.float32)
-        data /= np.linalg.norm(data, axis=1, keepdims=True)
-        started = time.perf_counter()
-        index = write_index(Path(folder), [f"T{i}" for i in range(vectors)], data, "random")
-        build_s = time.perf_counter() - started
-        del data
-        queries = model.embed(texts)
-        search_ms = []
-        for q in np.concatenate([queries, queries]):
+        started, cpu = time.perf_counter(), time.process_time()
+        grouped = write_index(Path(folder), ids, data, "mixed")
+        report["index_build"] = {"s": round(time.perf_counter() - started, 1),
+                                 "cpu_s": round(time.process_time() - cpu, 1),
+                                 "groups": 0 if grouped.centroids is None else len(grouped.centroids)}
+        exact = VectorIndex(Path(folder), ids, data, "mixed")
+        truth, ms = [], []
+        for q in queries:
             started = time.perf_counter()
-            index.search(q, 200)
-            search_ms.append((time.perf_counter() - started) * 1000)
-    return {"embed_p50_ms": statistics.median(embed_ms), "embed_p95_ms": _p95(embed_ms), "vectors": vectors,
-            "index_build_s": build_s, "search_p50_ms": statistics.median(search_ms), "search_p95_ms": _p95(search_ms)}
+            truth.append({h.nct_id for h in exact.search(q, 100)})
+            ms.append((time.perf_counter() - started) * 1000)
+        report["search_exact"] = {"p50_ms": statistics.median(ms), "p95_ms": _p95(ms), "recall@100": 1.0}
+        if grouped.centroids is not None:
+            for probes in sorted({max(1, PROBES // 2), PROBES, PROBES * 2}):
+                ms, recall = [], []
+                cpu = time.process_time()
+                for _ in range(2):
+                    for q, wanted in zip(queries, truth):
+                        started = time.perf_counter()
+                        found = grouped.search(q, 100, probes=probes)
+                        ms.append((time.perf_counter() - started) * 1000)
+                        recall.append(len(wanted & {h.nct_id for h in found}) / len(wanted))
+                report[f"search_ivf_{probes}_probes"] = {
+                    "p50_ms": statistics.median(ms), "p95_ms": _p95(ms), "cpu_ms_each": (time.process_time() - cpu)
+                    * 1000 / len(ms), "recall@100": statistics.mean(recall), "default": probes == PROBES}
+    report["load_1min_end"] = os.getloadavg()[0]
+    return report
+
+
+def _mixed(real: "np.ndarray", count: int, seed: int = 7) -> "np.ndarray":
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    weights = np.array([0.4, 0.3, 0.15, 0.15], dtype=np.float32)
+    out = np.empty((count, real.shape[1]), dtype=np.float32)
+    for start in range(0, count, 50_000):
+        n = min(50_000, count - start)
+        picks = rng.integers(0, len(real), size=(n, len(weights)))
+        block = np.einsum("k,nkd->nd", weights, real[picks]) + 0.02 * rng.standard_normal((n, real.shape[1]),
+                                                                                          dtype=np.float32)
+        out[start:start + n] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return out
 
 
 def _p95(values: list[float]) -> float:
@@ -158,18 +219,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--home", type=Path, default=None, help="Keep the built store and index here.")
     parser.add_argument("--vectors", type=int, default=0, help="Also time the semantic parts at this many vectors.")
+    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared",
+                        help="The folder holding data/trec_ct_2021 (queries for the semantic part).")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    report: dict[str, object] = {"date": date.today().isoformat(), "docs": args.docs, "cores": os.cpu_count(),
+    report: dict[str, object] = {"date": date.today().isoformat(), "cores": os.cpu_count(),
                                  "python": platform.python_version(), "command": " ".join(sys.argv)}
     with tempfile.TemporaryDirectory() as scratch:
         home = args.home or Path(scratch)
         if args.docs:
             if not (home / "trialscout.db").exists():
-                report["build"] = build(home, args.docs)
+                report["build"] = {"docs": args.docs, **build(home, args.docs)}
             report["match"] = measure(home, args.rounds)
         if args.vectors:
-            report["semantic"] = semantic(args.vectors)
+            report["semantic"] = semantic(args.vectors, args.shared)
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

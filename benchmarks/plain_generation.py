@@ -1,11 +1,22 @@
 """Plain-language generation speed over the demo snapshot (801 trials), deterministic writer.
 
-Prints the machine (cores, load average), then trials per second for one process and for
-N processes (fork; each process explains its share of the same trial list). Each timed pass
-starts with empty sentence caches after a warm-up, so it is the steady speed of a long derive
-run. Two rates per line: per wall-clock second (what you get on this machine now) and per
-CPU second of the process (what one free core gives; the two agree on an idle machine, and
-the second is the honest figure when other work shares the cores).
+Prints the machine (cores, load average, a CPU calibration loop), then trials per second for
+one process, two ways:
+
+* criteria from the stored parse: what the derive step does. The eligibility step runs first
+  (``services.DERIVERS``) and stores each record's parse; the plain step reads the criteria
+  items from that payload instead of splitting the text again. Here every record is parsed
+  once before timing (``eligibility.derive.payload_for``, as stored), and the timed loop
+  decodes each payload from its JSON bytes (as ``DerivedStore.get_many`` does) and explains
+  the trial with the items read from it.
+* criteria split here: a trial without a current stored parse (``explain_trial`` alone).
+
+and, with ``--workers N``, the first way in N processes (fork; each its share of the list).
+Each timed pass starts with empty sentence caches after a warm-up, so it is the steady speed
+of a long derive run. Two rates per line: per wall-clock second (this machine now) and per
+CPU second of the process (what one free core gives; the honest figure when other work
+shares the cores). For reference, the same run times the eligibility engine's
+``split_criteria`` alone over the same texts.
 
     python benchmarks/plain_generation.py [--repeat 3] [--workers N]
 """
@@ -20,51 +31,81 @@ import statistics
 import time
 from datetime import date
 
+import orjson
+
+from trialscout.eligibility.criteria import split_criteria
+from trialscout.eligibility.derive import payload_for
 from trialscout.plain import TemplateWriter, explain_trial, load_resources
+from trialscout.plain.derive import stored_criteria
 from trialscout.plain.evaluate import demo_trials
+from trialscout.store import StoredTrial
+from trialscout.trial import Trial
 
-_TRIALS: list = []
+HASH = "benchmark"
+#: (trial, its stored eligibility payload as JSON bytes), shared with forked workers.
+_WORK: list[tuple[Trial, bytes]] = []
 
 
-def _explain_share(bounds: tuple[int, int]) -> tuple[int, float]:
-    """Explain one share of the trials; return (count, CPU seconds used)."""
+def stored_payloads(trials: list[Trial]) -> list[tuple[Trial, bytes]]:
+    """Each trial with the eligibility payload the derive step would have stored for it."""
+    out = []
+    for trial in trials:
+        stored = StoredTrial(trial=trial, version=1, first_seen=None, last_changed=None,  # type: ignore[arg-type]
+                             content_hash=HASH)
+        out.append((trial, orjson.dumps(payload_for(stored))))
+    return out
+
+
+def _pass(work: list[tuple[Trial, bytes]], stored: bool) -> tuple[int, float, float]:
+    """One timed pass with empty sentence caches: (trials, wall seconds, CPU seconds)."""
     res = load_resources()
     res.claim_reader.clear()
     base = TemplateWriter(res)
-    cpu = time.process_time()
-    for trial in _TRIALS[bounds[0]:bounds[1]]:
-        explain_trial(trial, res, base=base)
-    return bounds[1] - bounds[0], time.process_time() - cpu
+    wall, cpu = time.perf_counter(), time.process_time()
+    for trial, payload in work:
+        criteria = stored_criteria(orjson.loads(payload), HASH) if stored else None
+        explain_trial(trial, res, base=base, criteria=criteria)
+    return len(work), time.perf_counter() - wall, time.process_time() - cpu
 
 
-def one_process(trials: list, repeat: int) -> list[tuple[float, float]]:
-    res = load_resources()
+def one_process(work: list[tuple[Trial, bytes]], repeat: int, stored: bool) -> list[tuple[float, float]]:
     rates = []
     for _ in range(repeat):
-        res.claim_reader.clear()
-        base = TemplateWriter(res)
-        wall, cpu = time.perf_counter(), time.process_time()
-        for trial in trials:
-            explain_trial(trial, res, base=base)
-        rates.append((len(trials) / (time.perf_counter() - wall), len(trials) / (time.process_time() - cpu)))
+        n, wall, cpu = _pass(work, stored)
+        rates.append((n / wall, n / cpu))
     return rates
 
 
-def many_processes(trials: list, workers: int, repeat: int) -> list[tuple[float, float]]:
-    global _TRIALS
-    _TRIALS = trials
-    step = -(-len(trials) // workers)
-    shares = [(i, min(i + step, len(trials))) for i in range(0, len(trials), step)]
+def _share(bounds: tuple[int, int]) -> tuple[int, float, float]:
+    return _pass(_WORK[bounds[0]:bounds[1]], stored=True)
+
+
+def many_processes(work: list[tuple[Trial, bytes]], workers: int, repeat: int) -> list[tuple[float, float]]:
+    global _WORK
+    _WORK = work
+    step = -(-len(work) // workers)
+    shares = [(i, min(i + step, len(work))) for i in range(0, len(work), step)]
     rates = []
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
-        pool.map(_explain_share, shares)  # warm every worker
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pool.map(_share, shares)  # warm every worker
         for _ in range(repeat):
             started = time.perf_counter()
-            results = pool.map(_explain_share, shares)
-            done = sum(n for n, _ in results)
-            per_core = sum(n / cpu for n, cpu in results)  # each worker on a free core of its own
+            results = pool.map(_share, shares)
+            done = sum(n for n, _, _ in results)
+            per_core = sum(n / cpu for n, _, cpu in results)  # each worker on a free core of its own
             rates.append((done / (time.perf_counter() - started), per_core))
+    return rates
+
+
+def split_only(trials: list[Trial], repeat: int) -> list[tuple[float, float]]:
+    """The eligibility engine's splitter alone over the same texts (the raw-engine reference)."""
+    texts = [t.eligibility.criteria or "" for t in trials]
+    rates = []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for text in texts:
+            split_criteria(text)
+        rates.append((len(texts) / (time.perf_counter() - wall), len(texts) / (time.process_time() - cpu)))
     return rates
 
 
@@ -83,26 +124,34 @@ def calibration() -> float:
 def _line(label: str, rates: list[tuple[float, float]]) -> str:
     wall = statistics.median(r[0] for r in rates)
     cpu = statistics.median(r[1] for r in rates)
-    return f"{label}: {wall:,.0f} trials/s wall clock · {cpu:,.0f} trials/s on free cores (CPU time) · median of {len(rates)}"
+    return (f"{label}: {wall:,.0f} trials/s wall clock · {cpu:,.0f} trials/s on free cores (CPU time, "
+            f"{1000 / cpu:.2f} ms per trial) · median of {len(rates)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=1, help="also time N processes (fork)")
     args = parser.parse_args()
     trials = demo_trials()
-    res = load_resources()
-    for trial in trials:  # warm-up: compiled patterns, pronunciation dictionary
-        explain_trial(trial, res, base=TemplateWriter(res))
+    work = stored_payloads(trials)  # untimed: the eligibility step's work, stored before this step
+    _pass(work, stored=True)  # warm-up: compiled patterns, the pronunciation dictionary
+    _pass(work, stored=False)
     load = os.getloadavg()
     print(f"date {date.today().isoformat()} · {platform.python_implementation()} {platform.python_version()} · "
           f"{os.cpu_count()} cores · load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"trials {len(trials)} (demo snapshot: registry records + seed transcriptions)")
     print(f"calibration: 10 million Python additions took {calibration():.2f} s of CPU")
-    print(_line("1 process", one_process(trials, args.repeat)))
+    stored = one_process(work, args.repeat, stored=True)
+    split = one_process(work, args.repeat, stored=False)
+    print(_line("1 process, criteria from the stored parse (derive step)", stored))
+    print(_line("1 process, criteria split here (no stored parse)", split))
+    print(_line("reference: split_criteria alone", split_only(trials, args.repeat)))
     if args.workers > 1:
-        print(_line(f"{args.workers} processes", many_processes(trials, args.workers, args.repeat)))
+        print(_line(f"{args.workers} processes, criteria from the stored parse",
+                    many_processes(work, args.workers, args.repeat)))
+    load = os.getloadavg()
+    print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} · calibration again: {calibration():.2f} s")
 
 
 if __name__ == "__main__":

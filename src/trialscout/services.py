@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 #: Derive steps, in order: ``"module:function"`` with signature
 #: ``function(store, settings, ids: Sequence[str] | None) -> None`` (``ids=None`` means all trials).
 DERIVERS: list[str] = [
-    "trialscout.plain.derive:derive_plain",
     "trialscout.eligibility.derive:derive_eligibility",
+    "trialscout.plain.derive:derive_plain",  # after the parse: reads its criteria items
     "trialscout.search.maintenance:refresh_index",
     "trialscout.alerts.service:match_new_trials_step",  # last: matches new trials with the fresh index
 ]

@@ -158,9 +158,23 @@ def test_consent_and_compliance_items_need_no_patient_data():
 
 
 def test_not_understood_is_kept_for_review_never_dropped():
-    pc = parse("Elevated inflammatory markers (IL-6 / TNF-α / CRP, etc.)")
+    text = "Zorblax-4417 status confirmed by the sponsor"
+    pc = parse(text)
     assert pc.coverage == "none" and isinstance(pc.constraints[0], NeedsReview)
-    assert pc.constraints[0].text == "Elevated inflammatory markers (IL-6 / TNF-α / CRP, etc.)"
+    assert pc.constraints[0].text == text
+
+
+def test_raised_markers_named_as_examples_are_labs_above_the_normal_range():
+    pc = parse("Elevated inflammatory markers (IL-6 / TNF-α / CRP, etc.)")
+    assert pc.coverage == "full"
+    (lab,) = pc.constraints
+    assert isinstance(lab, LabConstraint) and lab.unit == "x ULN" and lab.comparator == ">" and lab.value == 1
+    assert [lab.analyte, *(a.analyte for a in lab.alternatives)] == ["il6", "tnf_alpha", "crp"]
+    assert lab.open_list  # "etc.": another marker may count
+    (crp,) = parse("Raised CRP").constraints
+    assert crp.analyte == "crp" and not crp.open_list
+    (bilirubin,) = parse("Elevation of bilirubin > 1.5 x ULN").constraints
+    assert bilirubin.value == 1.5  # a threshold, not a flag
 
 
 def test_partial_coverage_records_the_unread_words():

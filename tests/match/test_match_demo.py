@@ -117,3 +117,12 @@ def test_stored_parses_are_used_once_derived(demo):
     demo.matcher.match(MatchRequest(read_form(CHILD_WITH_SEPSIS)))
     stored = demo.store.derived("eligibility").get("NCT06882811")
     assert stored and "parse" in stored
+
+
+def test_a_distance_that_cannot_be_read_is_said_and_the_default_used(demo):
+    results = demo.matcher.match(MatchRequest(read_form(
+        {"age": 50, "conditions": ["diabetes"], "location": "Boston, USA", "within": "a short drive"}), statuses="any"))
+    assert results.matches
+    assert any("500km" in n for n in results.notices)
+    near = [m.nearest.km for m in results.matches if m.nearest and m.nearest.km is not None]
+    assert near and min(near) < 100  # still sorted by distance from Boston

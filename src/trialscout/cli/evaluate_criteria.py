@@ -16,8 +16,10 @@ GPT4_ACCURACY = 0.878  # TrialGPT (GPT-4) criterion-level accuracy, as the Trial
 LABELS = ["included", "not included", "excluded", "not excluded", "not enough information", "not applicable"]
 SHORT = ["incl", "not incl", "excl", "not excl", "NEI", "N/A"]  # column headers (NEI = not enough information)
 MAPPING = ("verdicts → labels: inclusion met/not met → included/not included, exclusion met/not met → "
-           "excluded/not excluded, unknown → not enough information (closed world: an unknown exclusion → "
-           "not excluded), not applicable → not applicable")
+           "excluded/not excluded, unknown → not enough information, not applicable → not applicable; "
+           "closed world (a note is complete: what it does not mention is absent, used where it favours the "
+           "patient): an unknown inclusion met on that reading → included, an unknown exclusion → not excluded "
+           "unless it is only about tests the note does not report")
 
 
 def register(app: typer.Typer) -> None:
@@ -91,7 +93,7 @@ def criteria(
         table.add_row(gold, *(str(matrix[gold][ours]) for ours in LABELS))
     out.print(table)
     p(f"age agreement {ages['agreement']:.1%} ({ages['agree']} of {ages['trials_stating_age']} trials that state "
-      "an age) — text bounds parsed without the structured ages vs minimum_age/maximum_age, ±0.01 years")
+      f"an age) — {ages['method']}")
     if chia:
         p(f"Chia entity recall over {chia['documents']} documents: a span counts when the parse of its line yields "
           "a constraint whose text (or value, for Value/Temporal numbers) covers it; Negation when the line "

@@ -8,6 +8,7 @@ person, e.g. pregnancy for a man, or an item the study team settles).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from typing import Literal, Union
 
@@ -33,6 +34,7 @@ class Outcome:
     reason: str
     evidence: list[Evidence] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
+    partly: bool = False  # unknown only because the criterion narrows what the person has ("severe" bleeding)
 
 
 def _unknown(reason: str, c: Constraint, index: int | None = None) -> Outcome:
@@ -57,9 +59,7 @@ def check(c: Constraint, profile: Profile, today: date, index: int | None = None
     if isinstance(c, PregnancyConstraint):
         return _pregnancy(c, profile)
     if isinstance(c, (ConditionConstraint, MedicationConstraint, ProcedureConstraint)):
-        from .entity_checks import check_entity
-
-        return check_entity(c, profile, today)
+        return _check_entity()(c, profile, today)
     if isinstance(c, ConsentItem):
         return _agreement(c, profile, "consent", "Agreeing to take part is done with the study team; "
                                                  "it does not depend on your health.")
@@ -80,6 +80,14 @@ def check(c: Constraint, profile: Profile, today: date, index: int | None = None
                            [Evidence(source="answer", text=f"your answer: {'yes' if answer else 'no'}")])
         return _unknown("We could not read this criterion automatically; the study team will check it.", c, index)
     return Outcome(None, "This kind of criterion is not checked yet.")
+
+
+@lru_cache(maxsize=1)
+def _check_entity():  # type: ignore[no-untyped-def]
+    """``entity_checks.check_entity``, imported once (that module imports this one; a per-call import is slow)."""
+    from .entity_checks import check_entity
+
+    return check_entity
 
 
 def _agreement(c: ConsentItem | ComplianceItem, profile: Profile, key: str, na_reason: str) -> Outcome:
@@ -114,13 +122,17 @@ def _lab_any(c: LabConstraint, profile: Profile) -> Outcome:
         best = next(o for o in outcomes if o.holds is True)
         return Outcome(True, best.reason, best.evidence)
     if all(o.holds is False for o in outcomes):
-        return Outcome(False, " ".join(o.reason for o in outcomes), [e for o in outcomes for e in o.evidence])
+        reason = " ".join(o.reason for o in outcomes)
+        if c.open_list:  # "IL-6 / TNF-α / CRP, etc.": another marker of the kind may still count
+            return Outcome(None, f"{reason} The criterion names these as examples, so another result may count; "
+                                 "the study team will check.", [e for o in outcomes for e in o.evidence])
+        return Outcome(False, reason, [e for o in outcomes for e in o.evidence])
     return Outcome(None, " ".join(o.reason for o in outcomes), [e for o in outcomes for e in o.evidence],
                    list(dict.fromkeys(q for o in outcomes for q in o.questions)))
 
 
 def _measured(profile: Profile, analyte: str):  # type: ignore[no-untyped-def]
-    facts = profile.latest_labs(analyte)
+    facts = profile.lab_readings(analyte)
     if not facts and analyte in {"weight", "height"}:
         value = profile.weight_kg if analyte == "weight" else profile.height_cm
         if value is not None:
@@ -132,23 +144,68 @@ def _measured(profile: Profile, analyte: str):  # type: ignore[no-untyped-def]
     return facts
 
 
+#: What a report's flag says about the value as a multiple of the upper limit of normal: (low, high, low is open).
+_FLAG_RATIO = {"high": (1.0, float("inf"), True), "normal": (0.0, 1.0, False), "low": (0.0, 1.0, False)}
+_FLAG_WORDS = {"high": "above the normal range", "normal": "within the normal range", "low": "below the normal range"}
+
+
+def _band_holds(c: LabConstraint, low: float, high: float, low_open: bool) -> Holds:
+    """Does every value in the band satisfy ``c`` (True), none (False), or some (None)?"""
+    def above(v: float, strict: bool) -> Holds:  # x > v (strict) or x >= v for every / no x in the band
+        if low > v or (low == v and (low_open or not strict)):
+            return True
+        return False if high < v or (high == v and strict) else None
+
+    def below(v: float, strict: bool) -> Holds:
+        if high < v or (high == v and not strict):
+            return True
+        return False if low > v or (low == v and (low_open or strict)) else None
+
+    comp = c.comparator
+    if comp in {">", ">="}:
+        return above(c.value, comp == ">")
+    if comp in {"<", "<="}:
+        return below(c.value, comp == "<")
+    if comp == "between":
+        a, b = above(c.value, False), below(c.upper if c.upper is not None else c.value, False)
+        return False if False in (a, b) else (True if a is True and b is True else None)
+    return None
+
+
+def _uln_limit(c: LabConstraint) -> str:
+    if c.comparator == ">" and c.value == 1:
+        return "a value above the normal range"
+    return f"{c.describe()} × the upper limit of normal"
+
+
 def _lab(c: LabConstraint, profile: Profile) -> Outcome:
     label = analytes()[c.analyte].label
     facts = _measured(profile, c.analyte)
-    qs = question_ids(c.model_copy(update={"alternatives": []}))
+    qs = question_ids(c, alternatives=False)
     if not facts:
         return Outcome(None, f"Your {label} is not known.", [], qs)
     latest = facts[0]
     ev = [latest.evidence] if latest.evidence else []
     if c.change:
-        return _lab_change(c, facts, label, qs)
+        numeric = [f for f in facts if f.value is not None]
+        return _lab_change(c, numeric, label, qs)
     if c.unit == "x ULN":
-        if not latest.reference_high:
-            return Outcome(None, f"The limit is {c.describe()} × the upper limit of normal, and your lab report's "
-                                 f"normal range for {label} is not known.", ev, qs)
-        ratio = latest.value / latest.reference_high
-        return Outcome(c.holds(ratio), f"Your {label} is {ratio:.2g} × the upper limit of normal; the limit is "
-                                       f"{c.describe()} × normal.", ev)
+        if latest.value is not None and latest.reference_high:
+            ratio = latest.value / latest.reference_high
+            return Outcome(c.holds(ratio), f"Your {label} is {ratio:.2g} × the upper limit of normal; the criterion "
+                                           f"asks for {_uln_limit(c)}.", ev)
+        if latest.interpretation:
+            holds = _band_holds(c, *_FLAG_RATIO[latest.interpretation])
+            said = f"Your {label} is {_FLAG_WORDS[latest.interpretation]} (as your lab report says)"
+            if holds is None:
+                return Outcome(None, f"{said}, but the criterion asks for {_uln_limit(c)}: the value and the report's "
+                                     "normal range are needed.", ev, qs)
+            return Outcome(holds, f"{said}; the criterion asks for {_uln_limit(c)}.", ev)
+        return Outcome(None, f"The criterion asks for {_uln_limit(c)}, and whether your {label} is above the normal "
+                             "range of your lab report is not known.", ev, qs)
+    if latest.value is None:
+        return Outcome(None, f"Your {label} is known only as {_FLAG_WORDS.get(latest.interpretation or '', 'a flag')}; "
+                             f"the criterion asks for {c.describe(c.unit)}, so the value is needed.", ev, qs)
     if c.unit is None:
         return Outcome(None, f"The criterion gives no unit for {label}, so it cannot be compared safely.", ev, qs)
     unit = latest.unit or "1"  # a value without a unit (or NO_UNIT) is a plain number, as INR is
@@ -229,6 +286,8 @@ def _pregnancy(c: PregnancyConstraint, profile: Profile) -> Outcome:
         key = {"pregnant": "pregnant", "lactating": "lactating"}.get(state)
         value = getattr(profile, key) if key else profile.answers.get(
             "pregnancy_plan" if state == "planning" else "childbearing_potential")
+        if not isinstance(value, bool) and profile.complete and key:
+            value = False  # a complete record that does not mention pregnancy or breastfeeding
         values.append(value if isinstance(value, bool) else None)
         if key and key in profile.evidence:
             ev.append(profile.evidence[key])

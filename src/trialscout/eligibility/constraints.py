@@ -18,7 +18,7 @@ Comparator = Literal[">", ">=", "<", "<=", "=", "between"]
 Context = Literal["current", "historical", "family", "hypothetical", "uncertain"]
 TimeUnit = Literal["day", "week", "month", "year"]
 
-PARSE_VERSION = 2
+PARSE_VERSION = 3
 _DAYS = {"day": 1.0, "week": 7.0, "month": 30.44, "year": 365.25}
 
 
@@ -77,9 +77,34 @@ class _Numeric(_Frozen):
 
 
 class AgeConstraint(_Numeric):
-    """Age in years ("Age range from 18 to 65 years old")."""
+    """Age in years ("Age range from 18 to 65 years old").
+
+    A ``between`` range may leave out an end: "18 to < 65 years" has ``upper_exclusive``
+    (a person of 64.9 is in range, one of 65 is not).
+    """
 
     type: Literal["age"] = "age"
+    lower_exclusive: bool = False
+    upper_exclusive: bool = False
+
+    def holds(self, x: float) -> bool:
+        """True when age ``x`` satisfies the limit (a range's ends as the text gives them)."""
+        if self.comparator != "between":
+            return super().holds(x)
+        upper = self.upper if self.upper is not None else self.value
+        above = x > self.value if self.lower_exclusive else x >= self.value
+        below = x < upper if self.upper_exclusive else x <= upper
+        return above and below
+
+    def describe(self, unit: str | None = None) -> str:
+        """``"between 18 and 65"``, or ``"18 to under 65"`` when the upper end is left out."""
+        if self.comparator != "between" or not (self.lower_exclusive or self.upper_exclusive):
+            return super().describe(unit)
+        from .labs import format_value
+
+        low = f"over {format_value(self.value)}" if self.lower_exclusive else format_value(self.value)
+        high = "under " if self.upper_exclusive else ""
+        return f"{low} to {high}{format_value(self.upper if self.upper is not None else self.value, unit)}"
 
 
 class SexConstraint(_Frozen):
@@ -96,7 +121,9 @@ class LabConstraint(_Numeric):
     ``unit`` is as written (``None`` when the criterion gives none); ``change``
     marks a rise or fall ("an increase of ≥ 17.1 µmol/L per day", ``per``="day").
     ``alternatives`` are other ways to satisfy the same criterion ("or INR between
-    1.5 and 2.6"). A unit of ``x ULN`` is relative to the lab's upper limit of normal.
+    1.5 and 2.6"). A unit of ``x ULN`` is relative to the lab's upper limit of normal:
+    "elevated CRP" is CRP > 1 x ULN. ``open_list`` marks analytes named as examples
+    ("IL-6 / TNF-α / CRP, etc."): one of them raised meets it, none raised leaves it open.
     """
 
     type: Literal["lab"] = "lab"
@@ -105,6 +132,7 @@ class LabConstraint(_Numeric):
     change: Literal["increase", "decrease", "change"] | None = None
     per: TimeUnit | None = None
     alternatives: list[LabConstraint] = Field(default_factory=list)
+    open_list: bool = False
 
 
 class ScoreConstraint(_Numeric):

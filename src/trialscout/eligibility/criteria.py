@@ -71,8 +71,13 @@ def _strip_markers(body: str) -> tuple[int, str]:
         count += 1
 
 
+_HEADER_WORD = re.compile(r"inclusion|exclusion", re.IGNORECASE)  # every heading pattern needs one of these
+
+
 def _header(content: str) -> tuple[CriterionKind, str, str] | None:
     """(kind, heading, inline rest) when ``content`` is a section heading."""
+    if not _HEADER_WORD.search(content):
+        return None
     match = _HEADER_COLON.match(content)
     if match:
         head = match.group("head").strip()
@@ -114,7 +119,9 @@ def split_criteria(text: str) -> list[Criterion]:
     current: int | None = None
     blank_before = False
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = unescape(raw.expandtabs(4))
+        line = raw.expandtabs(4) if "\t" in raw else raw
+        if "\\" in line:
+            line = unescape(line)
         body = line.strip()
         if not body:
             blank_before = True
@@ -153,6 +160,11 @@ def split_criteria(text: str) -> list[Criterion]:
     return _finish(items)
 
 
+_SPACE_RUN = re.compile(r"\s+")
+_HAS_WORD = re.compile(r"[^\W_]")
+_NUMBER_MARK = re.compile(r"\d[.)]")  # _INLINE_NUMBER needs a digit then "." or ")"
+
+
 def _join(lines: list[str]) -> str:
     out = lines[0]
     for nxt in lines[1:]:
@@ -160,11 +172,13 @@ def _join(lines: list[str]) -> str:
             out += nxt
         else:
             out += " " + nxt
-    return re.sub(r"\s+", " ", out).strip()
+    return _SPACE_RUN.sub(" ", out).strip()
 
 
 def _split_inline(text: str) -> list[str]:
     """Split "a 2. b 3. c" (a numbered list run into one line) at its sequential numbers."""
+    if not _NUMBER_MARK.search(text):
+        return [text]
     marks = [(m.start(), int(m.group(1)), m.end()) for m in _INLINE_NUMBER.finditer(text)
              if m.group(0).startswith("(") == m.group(0).rstrip().endswith(")") or m.group(0).rstrip()[-1] == "."]
     chain: list[tuple[int, int, int]] = []
@@ -194,7 +208,7 @@ def _finish(items: list[dict]) -> list[Criterion]:
         parent_index = keep.get(parent) if parent is not None else None
         depth = result[parent_index].depth + 1 if parent_index is not None else 0
         for text in _split_inline(_join(item["lines"]).rstrip(" ;,")):
-            if not text or _EMPTY_ITEM.match(text) or not re.search(r"[^\W_]", text):
+            if not text or _EMPTY_ITEM.match(text) or not _HAS_WORD.search(text):
                 continue
             keep[pos] = len(result)
             result.append(Criterion(kind=item["kind"], text=text, index=len(result), parent=parent_index,

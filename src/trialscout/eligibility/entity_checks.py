@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Union
 
 from .checks import Outcome, _unknown
@@ -21,6 +22,7 @@ def _fact_concept(kind: str, fact: Fact) -> str | None:
     return fact.concept or vocabulary(kind).lookup(fact.name)
 
 
+@lru_cache(maxsize=65536)
 def _term_match(term: str, name: str) -> bool:
     a, b = fold(term), fold(name)
     return a == b or bool(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", b)) or bool(re.search(rf"(?<!\w){re.escape(b)}(?!\w)", a))
@@ -47,9 +49,15 @@ def _hits(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, p
     return present, absent
 
 
+@lru_cache(maxsize=8192)
+def _term_pattern(term: str) -> re.Pattern[str]:
+    """A term as a whole-word pattern, compiled once per term."""
+    return re.compile(rf"(?<!\w){re.escape(fold(term))}(?!\w)", re.I)
+
+
 def _note_search(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile) -> tuple[bool | None, list[Evidence]]:
     """Look for a plain-word term in the note's sentences (ConText decides negation)."""
-    pattern = re.compile(rf"(?<!\w){re.escape(fold(c.term))}(?!\w)", re.I)
+    pattern = _term_pattern(c.term)
     for sentence in profile.sentences:
         m = pattern.search(sentence)
         if m:
@@ -136,6 +144,8 @@ def check_entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstr
         ever = c.context in {"historical", "family"} or isinstance(c, ProcedureConstraint)
         if c.window is not None:
             states = [_in_window(c.window, f, today) for f in present]
+            if c.window.kind.startswith("duration") and any(st is not None for st in states):
+                states = [st for st in states if st is not None]  # "fever for 2 days" dates the fever the note names
         else:
             states = [True if ever else _now(c, f) for f in present]
         has = True if any(s is True for s in states) else (False if all(s is False for s in states) else None)
@@ -143,13 +153,20 @@ def check_entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstr
         has = False
     else:
         has, ev = _note_search(c, profile) if c.concept is None and profile.sentences else (None, [])
+    age = profile.age_on(today)
+    concept = vocabulary(c.type).concepts.get(c.concept or "")
+    if has is None and not (present or absent) and concept and concept.from_age and age is not None \
+            and age < concept.from_age and c.context != "family":
+        return Outcome("na", f"This is about {label}, which does not concern a child of {int(age)}.")
+    if has is None and profile.complete and not (present or absent):  # a complete record that does not mention it
+        return Outcome(not c.present, f"Your record does not mention {label}.", [])
     if has is None:
         what = f"{label} ({c.window.text})" if c.window else label
         return Outcome(None, f"Not known whether you have {what}." if c.type == "condition"
                        else f"Not known whether this applies to you: {what}.", ev, question_ids(c))
     if has and not c.exact:
         return Outcome(None, f"You have {label}, but the criterion is more specific{_narrower(c)}; "
-                             "the study team will check.", ev, question_ids(c))
+                             "the study team will check.", ev, question_ids(c), partly=True)
     holds = has if c.present else not has
     verb = {"condition": "have" if c.context != "family" else "have a family history of",
             "medication": "take or took", "procedure": "had"}[c.type]

@@ -8,25 +8,50 @@ the same in so many words. The trial verdict is ``likely_eligible``,
 would settle it). Constraints combine with three-valued logic, and words the
 parser did not understand count as an unknown part of the criterion, so a
 verdict never rests on text that was not read.
+
+Why a criterion is unknown (``CriterionResult.open``) decides what it does to the
+trial verdict:
+
+* ``missing`` — information the person has not given. An inclusion like this
+  makes the verdict "need more information".
+* ``detail`` — an inclusion whose named condition the person has, narrowed by words
+  (a stage, a severity) that only the study team can judge. It does not hold the
+  verdict back; the study team confirms it.
+* ``no_evidence`` — an exclusion nothing the person gave points to (nothing they
+  have matches it, no part of it holds). A person is not assumed to have what
+  they have not mentioned, so it does not hold the verdict back either; its
+  questions are listed "to confirm".
+* ``evidence`` — an exclusion something the person gave may make apply ("severe
+  active bleeding" for someone with bleeding, or one part of it holds). The
+  verdict is "need more information".
+* ``review`` — a criterion the parser could not read: the study team checks it.
+
+So: *likely not eligible* when an inclusion is not met or an exclusion applies;
+*need more information* when an inclusion is open for ``missing`` data or an
+exclusion is open with ``evidence``; otherwise *likely eligible*, with the open
+exclusions and details named in the summary and their questions listed.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sized
+from functools import lru_cache
 from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from .checks import Holds, Outcome, check
-from .constraints import NeedsReview, ParsedCriterion, ParsedEligibility
+from .constraints import Constraint, NeedsReview, ParsedCriterion, ParsedEligibility
 from .profile.form import apply_answers
 from .profile.models import Evidence, Profile, ProfileFlag
 from .questions import Question, questions_for_constraint
 
 Status = Literal["met", "not_met", "unknown", "not_applicable"]
 Verdict = Literal["likely_eligible", "likely_not_eligible", "need_more_information"]
+#: Why a criterion is unknown; see the module docstring for what each does to the trial verdict.
+OpenKind = Literal["missing", "detail", "no_evidence", "evidence", "review"]
 
 
 class CriterionResult(BaseModel):
@@ -49,6 +74,7 @@ class CriterionResult(BaseModel):
     questions: list[str] = Field(default_factory=list)
     needs_review: bool = False
     study_team: bool = False
+    open: OpenKind | None = None
 
 
 class EligibilityResult(BaseModel):
@@ -60,6 +86,7 @@ class EligibilityResult(BaseModel):
     questions: list[Question] = Field(default_factory=list)
     blocking: list[int] = Field(default_factory=list)
     to_review: list[int] = Field(default_factory=list)
+    to_confirm: list[int] = Field(default_factory=list)
     flags: list[ProfileFlag] = Field(default_factory=list)
 
 
@@ -94,11 +121,45 @@ def _status(kind: str, holds: Holds) -> Status:
     return "met" if holds else "not_met"
 
 
-def _reason(pc: ParsedCriterion, holds: Holds, outcomes: list[Outcome]) -> str:
+_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
+    """The lower-cased words of a text (criterion remainders and reasons repeat across trials)."""
+    return tuple(_WORD.findall(text.lower()))
+
+
+def _unread(pc: ParsedCriterion, outcomes: list[Outcome]) -> list[str]:
+    """Words of the criterion nothing read, and no reason names (a reason quoting them has read them)."""
+    uncovered = _words(pc.uncovered)
+    if not uncovered:
+        return []
+    named = {w for o in outcomes if o.reason for w in _words(o.reason)}
+    return [w for w in uncovered if w not in named]
+
+
+def _open_kind(pc: ParsedCriterion, outcomes: list[Outcome], review: bool) -> OpenKind:
+    """Why an unknown criterion is unknown (see the module docstring)."""
+    counted = [o for o in outcomes if o.holds != "na"]
+    unknown = [o for o in counted if o.holds is None]
+    if review and not any(o.holds is not None for o in counted):
+        return "review"
+    if pc.criterion.kind == "exclusion":
+        pointed = any(o.holds is True for o in counted) or any(o.evidence or o.partly for o in unknown)
+        return "evidence" if pointed else "no_evidence"
+    if unknown and all(o.partly for o in unknown) and not _unread(pc, outcomes):
+        return "detail"
+    return "missing"
+
+
+def _reason(pc: ParsedCriterion, holds: Holds, outcomes: list[Outcome], open_kind: OpenKind | None = None) -> str:
     kind = pc.criterion.kind
+    deciding = [o for o in outcomes if o.holds is holds] if holds in (True, False) else []
+    if deciding and (pc.logic == "any") == (holds is True):  # one option met (or one part failed) decides it
+        outcomes = deciding + [o for o in outcomes if o.holds not in (True, False, None)]
     detail = " ".join(dict.fromkeys(o.reason for o in outcomes if o.reason))
-    named = set(re.findall(r"\w+", detail.lower()))
-    unread = [w for w in re.findall(r"\w+", pc.uncovered.lower()) if w not in named]  # words the reason names are read
+    unread = _unread(pc, outcomes)
     if pc.coverage == "partial" and holds is None and unread:
         detail += f" Part of this criterion could not be checked automatically (\"{pc.uncovered}\")."
     if holds == "na":
@@ -106,10 +167,30 @@ def _reason(pc: ParsedCriterion, holds: Holds, outcomes: list[Outcome]) -> str:
     if kind == "exclusion":
         lead = {True: "This exclusion applies to you.", False: "This exclusion does not apply to you.",
                 None: "Not enough information to tell whether this exclusion applies."}[holds]
+        if open_kind == "no_evidence":
+            lead += " Nothing you told us points to it."
     else:
         lead = {True: "You meet this criterion.", False: "You do not meet this criterion.",
                 None: "Not enough information to tell whether you meet this criterion."}[holds]
+        if open_kind == "detail":
+            lead = "You probably meet this criterion; the study team will confirm the detail."
     return f"{lead} {detail}".strip()
+
+
+#: Exact copies of exception constraints, by id (the original is kept so its id stays its own); constraints are frozen.
+_EXACT: dict[int, tuple[Constraint, Constraint]] = {}
+
+
+def _exact(x: Constraint) -> Constraint:
+    """``x`` with ``exact=True`` (an exception's qualifiers do not matter), copied once per constraint."""
+    if not hasattr(x, "exact"):
+        return x
+    hit = _EXACT.get(id(x))
+    if hit is None or hit[0] is not x:
+        if len(_EXACT) >= 100_000:
+            _EXACT.clear()
+        hit = _EXACT[id(x)] = (x, x.model_copy(update={"exact": True}))
+    return hit[1]
 
 
 def _evaluate_one(pc: ParsedCriterion, profile: Profile, today: date) -> tuple[CriterionResult, list[Question]]:
@@ -118,8 +199,7 @@ def _evaluate_one(pc: ParsedCriterion, profile: Profile, today: date) -> tuple[C
     holds = _combine(pc, outcomes)
     if pc.exceptions and holds in (True, False):
         # an exception's own qualifiers ("adequately treated") do not matter: having the thing is enough to ask
-        carved = [check(x.model_copy(update={"exact": True}) if hasattr(x, "exact") else x, profile, today, c.index)
-                  for x in pc.exceptions]
+        carved = [check(_exact(x), profile, today, c.index) for x in pc.exceptions]
         rescued = holds is (c.kind == "exclusion")  # the exception could only help the person
         if c.kind == "exclusion":  # excluded unless the person is known to have the exception
             could_apply = any(o.holds is True for o in carved)
@@ -133,10 +213,11 @@ def _evaluate_one(pc: ParsedCriterion, profile: Profile, today: date) -> tuple[C
         elif rescued:
             outcomes.append(Outcome(holds, "(The criterion's exception does not apply, as far as we know.)"))
     review = any(isinstance(x, NeedsReview) for x in pc.constraints)
+    open_kind = _open_kind(pc, outcomes, review) if holds is None else None
     if pc.group == "heading" and review:
-        holds, reason = "na", "A heading for the items below."
+        holds, reason, open_kind = "na", "A heading for the items below.", None
     else:
-        reason = _reason(pc, holds, outcomes)
+        reason = _reason(pc, holds, outcomes, open_kind)
     questions: list[Question] = []
     qids: list[str] = []
     if holds is None:
@@ -151,9 +232,17 @@ def _evaluate_one(pc: ParsedCriterion, profile: Profile, today: date) -> tuple[C
         applies=(holds is True) if c.kind == "exclusion" and holds in (True, False) else None, reason=reason,
         evidence=[e for o in outcomes if o.holds != "na" for e in o.evidence], questions=qids,
         needs_review=review and holds is None,
-        study_team=holds == "na" and all(x.type in {"consent", "compliance"} for x in pc.constraints),
+        study_team=holds == "na" and all(x.type in {"consent", "compliance"} for x in pc.constraints)
+        and not _other_sex(pc, profile),
+        open=open_kind,
     )
     return result, questions
+
+
+def _other_sex(pc: ParsedCriterion, profile: Profile) -> bool:
+    """True when the criterion's items are rules for the other sex ("women must use birth control" for a man)."""
+    limits = {getattr(x, "applies_to", None) for x in pc.constraints}
+    return profile.sex is not None and None not in limits and profile.sex not in limits
 
 
 def _apply_groups(results: list[CriterionResult], parsed: list[ParsedCriterion]) -> set[int]:
@@ -183,6 +272,7 @@ def _apply_groups(results: list[CriterionResult], parsed: list[ParsedCriterion])
             combined = _and([own, combined]) if combined != "na" else own
             options = f"{parent.reason} {options}"
         parent.status = _status("inclusion", combined)
+        parent.open = "missing" if combined is None else None  # the options are asked for, one by one
         parent.reason = options
         parent.needs_review = False
     return soft
@@ -208,25 +298,55 @@ def evaluate(parsed: ParsedEligibility, profile: Profile, today: date | None = N
     soft = _apply_groups(results, items)
     blocking = [r.index for r in results if r.index not in soft and (
         (r.kind == "inclusion" and r.status == "not_met") or (r.kind == "exclusion" and r.status == "met"))]
-    open_items = [r for r in results if r.index not in soft and r.status == "unknown" and not r.needs_review]
+    unknown = [r for r in results if r.index not in soft and r.status == "unknown" and not r.needs_review]
+    holding = [r for r in unknown if r.open in {"missing", "evidence", None}]
+    held = {id(r) for r in holding}  # identity: results of one trial differ by index, so == is identity here
+    to_confirm = [r for r in unknown if id(r) not in held]
     to_review = [r.index for r in results if r.needs_review]
     if not items:
         verdict: Verdict = "need_more_information"
         summary = "Need more information: the record gives no criteria to check; ask the study team."
     elif blocking:
         verdict = "likely_not_eligible"
-        summary = f"Likely not eligible: {_count(blocking, 'criterion rules', 'criteria rule')} you out."
-    elif open_items:
+        named = "; ".join(_short(r.text) for r in results if r.index in blocking)
+        summary = f"Likely not eligible: {_count(blocking, 'criterion rules', 'criteria rule')} you out ({named})."
+    elif holding:
+        asked = {q for r in holding for q in r.questions}
+        summary = (f"Need more information: {_count(holding, 'criterion', 'criteria')} cannot be checked yet; "
+                   f"answering {_count(asked, 'question', 'questions')} would help.")
         verdict = "need_more_information"
-        summary = (f"Need more information: {_count(open_items, 'criterion', 'criteria')} cannot be checked yet; "
-                   f"answering {_count(questions, 'question', 'questions')} would help.")
     else:
         verdict = "likely_eligible"
-        summary = "Likely eligible: every criterion we could check is met."
+        summary = _eligible_summary(to_confirm)
     if to_review:
         summary += (f" {_count(to_review, 'criterion', 'criteria')} could not be read automatically; "
                     f"the study team will check {'it' if len(to_review) == 1 else 'them'}.")
-    asked = {q for r in open_items for q in r.questions} | {q for r in results if r.needs_review for q in r.questions}
+    asked = {q for r in unknown for q in r.questions} | {q for r in results if r.needs_review for q in r.questions}
     return EligibilityResult(verdict=verdict, summary=summary, criteria=results,
                              questions=[q for qid, q in questions.items() if qid in asked],
-                             blocking=blocking, to_review=to_review, flags=list(profile.flags))
+                             blocking=blocking, to_review=to_review, to_confirm=[r.index for r in to_confirm],
+                             flags=list(profile.flags))
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _eligible_summary(to_confirm: list[CriterionResult]) -> str:
+    """"Likely eligible", saying what is still to confirm and why it does not hold the verdict back."""
+    summary = "Likely eligible: every criterion we could check is met"
+    if not to_confirm:
+        return summary + "."
+    details = [r for r in to_confirm if r.open == "detail"]
+    exclusions = [r for r in to_confirm if r.open == "no_evidence"]
+    parts = []
+    if details:
+        parts.append(f"{_count(details, 'inclusion criterion asks', 'inclusion criteria ask')} for a detail "
+                     "(such as a stage) the study team will confirm")
+    if exclusions:
+        asked = {q for r in exclusions for q in r.questions}
+        parts.append(f"nothing you told us points to {_count(exclusions, 'exclusion', 'of the exclusions')} still "
+                     f"open" + (f"; answering {_count(asked, 'question', 'questions')} would confirm "
+                                f"{'it' if len(exclusions) == 1 else 'them'}" if asked else ""))
+    return f"{summary}; " + "; ".join(parts) + "."

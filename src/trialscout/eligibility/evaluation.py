@@ -11,28 +11,52 @@ inclusion   included       not included        not enough information
 exclusion   excluded       not excluded        see below
 =========== ============== =================== =========================
 
-``not_applicable`` maps to "not applicable", except for items the study team
+An inclusion the person probably meets (``open == "detail"``: the note has the
+condition, the criterion narrows it with words only the study team can judge)
+counts as met, as the trial verdict counts it. ``not_applicable`` maps to "not
+applicable", except for items the study team
 settles (consent, visits, the doctors' judgement), which a note cannot decide and
-count as unknown. For an unknown exclusion two
-figures are reported: *strict* ("not enough information") and *closed world*
-("not excluded": the annotators' convention that a condition a complete note
-does not mention is absent). The harness reads files; the engine it scores does not.
+count as unknown. Two figures are reported:
+
+* *strict*: an unknown criterion is "not enough information".
+* *closed world*: the annotators' convention that a note is a complete account,
+  so a condition, medicine, procedure or pregnancy it does not mention is absent.
+  An unknown criterion is evaluated again on the note's profile marked
+  ``complete``; the convention is used only where it favours the patient, as the
+  annotators do: an inclusion that becomes met ("not previously diagnosed with
+  cervical cancer") is "included", an exclusion that does not become met is "not
+  excluded" — except when the exclusion is only about lab values or scores the
+  note does not give ("WBC > 15000"), or rests on a test's result ("positive result
+  on screening for hepatitis B", "chest CT shows ...", cue list ``test_result``): a
+  complete note lists diagnoses, not every test, so those stay "not enough
+  information". Two refinements: a lab-only exclusion with a qualifier left unread
+  ("creatinine > 1.28 mg/dl without referring physician approval", at most four
+  words) is still only about a test; and when the note reports the very test the
+  criterion cites ("Chest radiography shows heart failure", "A chest x-ray is
+  notable for ..."), the note gives that test's findings, so the convention applies.
+  An exclusion worded only as an absence ("No evidence of acute infection",
+  "Patients without lupus") is a requirement filed under exclusions: a note silent
+  on it leaves the person "not excluded", as the annotators read it.
+
+The harness reads files; the engine it scores does not.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .constraints import ParsedEligibility
+from .constraints import ParsedCriterion, ParsedEligibility
 from .criteria import Criterion
 from .errors import ProfileError
 from .evaluate import evaluate
 from .parse import parse_criteria
+from .ruleset import cue_matcher
 from .profile import Profile, profile_from_note
 
 _LABELS = {
@@ -45,6 +69,62 @@ _LABELS = {
 
 def _majority(kind: str) -> str:
     return "not enough information" if kind == "inclusion" else "not excluded"
+
+
+def _status(pc: ParsedCriterion, profile: Profile, today: date) -> str:
+    result = evaluate(ParsedEligibility(criteria=[pc]), profile, today=today).criteria[0]
+    if result.open == "detail":
+        return "met"  # the person has what it names; only a detail is left to the study team
+    return "unknown" if result.study_team else result.status  # the study team's items: a note cannot say
+
+
+_MEASURED = {"lab", "score"}
+_FEW_WORDS = 4
+
+
+def _cites_a_test(text: str) -> bool:
+    """Does the criterion rest on a test's result ("positive result on screening", "CT shows", "on ECG")?"""
+    return cue_matcher("test_result").search(text) is not None
+
+
+_REPORTED_TESTS = ("reported_test_chest_xray", "reported_test_ct", "reported_test_mri", "reported_test_ecg",
+                   "reported_test_echo", "reported_test_ultrasound")
+
+
+def _note_reports_the_test(text: str, profile: Profile) -> bool:
+    """Does the note report the very test the criterion cites ("Chest radiography shows ..." and "A chest x-ray
+    is notable for ...")? Then the note gives that test's findings, and what it does not name was not seen."""
+    note = " ".join(profile.sentences)
+    return any(cue_matcher(cue).search(text) is not None and cue_matcher(cue).search(note) is not None
+               for cue in _REPORTED_TESTS)
+
+
+_ENTITIES = {"condition", "medication", "procedure"}
+
+
+def _only_absences(pc: ParsedCriterion) -> bool:
+    """Is the criterion only about things being absent ("No evidence of acute infection", "without lupus")?"""
+    named = [c for c in pc.constraints if c.type in _ENTITIES]
+    return bool(named) and len(named) == len(pc.constraints) and not any(c.present for c in named)  # type: ignore[union-attr]
+
+
+def _closed_world_label(kind: str, pc: ParsedCriterion, complete: Profile, today: date) -> str:
+    """The label of an unknown criterion under the closed-world convention (see the module docstring)."""
+    if kind == "exclusion" and _cites_a_test(pc.criterion.text) \
+            and not _note_reports_the_test(pc.criterion.text, complete):
+        return "not enough information"  # "positive result on screening for ...", "chest CT shows ..."
+    status = _status(pc, complete, today)
+    if kind == "inclusion":
+        return "included" if status == "met" else "not enough information"
+    if status == "met":
+        if _only_absences(pc):  # "No evidence of acute infection" filed as an exclusion: silence does not exclude
+            return "not excluded"
+        return "not enough information"
+    if status == "unknown" and all(c.type in _MEASURED for c in pc.constraints) \
+            and len(pc.uncovered.split()) <= _FEW_WORDS:  # at most a qualifier left ("without physician approval")
+        return "not enough information"  # only tests the note does not report
+
+    return "not excluded"
 
 
 def score_trialgpt(path: str | Path, today: date = date(2024, 1, 1), verbose: bool = True) -> dict[str, Any]:
@@ -62,14 +142,13 @@ def score_trialgpt(path: str | Path, today: date = date(2024, 1, 1), verbose: bo
     strict = closed = majority = 0
     confusion: Counter[tuple[str, str]] = Counter()
     confusion_strict: Counter[tuple[str, str]] = Counter()
+    complete = {pid: p.model_copy(update={"complete": True}) for pid, p in profiles.items()}
     for row, pc in zip(rows, parsed):
-        result = evaluate(ParsedEligibility(criteria=[pc]), profiles[row["patient_id"]], today=today)
-        status = result.criteria[0].status
-        if result.criteria[0].study_team:
-            status = "unknown"  # settled with the study team: the note cannot say, it is not "not applicable"
         kind, gold = row["criterion_type"], row["expert_eligibility"]
-        label = _LABELS[(kind, status)]
-        closed_label = "not excluded" if (kind, status) == ("exclusion", "unknown") else label
+        label = _LABELS[(kind, _status(pc, profiles[row["patient_id"]], today))]
+        closed_label = label
+        if label == "not enough information":
+            closed_label = _closed_world_label(kind, pc, complete[row["patient_id"]], today)
         strict += label == gold
         closed += closed_label == gold
         majority += _majority(kind) == gold
@@ -120,15 +199,48 @@ def parse_throughput(records: list[dict[str, Any]], repeat: int = 2) -> dict[str
 
 AGE_TOLERANCE = 0.01  # years
 CHIA_TYPES = ("Measurement", "Value", "Temporal", "Negation")
+AGE_METHOD = ("each age bound in the criteria text (parsed without the structured ages; in an exclusion the "
+              "comparison is turned round: excluding 'age < 18' allows '>= 18', excluding 'age >= 80' allows "
+              "'< 80') is read as the record's fields are, in whole years (months where the record gives "
+              "months): a minimum is the birthday from which one may join ('> 18' and '>= 18' are both 18: they "
+              "differ on that day only), a maximum the last age one may have ('<= 65' is 65, '< 65' is 64, "
+              "'<= 17.99' is 17); the lowest minimum and the highest maximum must equal the record's "
+              "minimum_age / maximum_age (a record without a minimum age has a minimum of 0)")
+
+
+def _allowed(comparator: str, value: float, upper: float | None, lower_exclusive: bool, upper_exclusive: bool,
+             exclusion: bool) -> list[tuple[str, float, bool]]:
+    """The bounds an age constraint puts on who may join: (``min``/``max``, years, exclusive)."""
+    if exclusion:  # excluding "age > 65" allows up to 65; excluding "age >= 80" allows under 80
+        flipped = {">": ("max", False), ">=": ("max", True), "<": ("min", False), "<=": ("min", True)}
+        return [(flipped[comparator][0], value, flipped[comparator][1])] if comparator in flipped else []
+    if comparator in (">", ">="):
+        return [("min", value, comparator == ">")]
+    if comparator in ("<", "<="):
+        return [("max", value, comparator == "<")]
+    if comparator == "between":
+        return [("min", value, lower_exclusive), ("max", upper if upper is not None else value, upper_exclusive)]
+    return []
+
+
+def _completed(bound: tuple[str, float, bool], record: float) -> float:
+    """A text bound in the record's whole units (years, else months), read as ``AGE_METHOD`` says."""
+    kind, value, exclusive = bound
+    step = 1.0 if abs(record - round(record)) < 1e-6 else 1.0 / 12.0
+    units = value / step
+    whole = abs(units - round(units)) < 1e-6
+    if kind == "min":  # from the birthday on: "> 18" and ">= 18" both start at 18
+        return (round(units) if whole else math.ceil(units)) * step
+    if whole:  # the last age one may have: "<= 65" is 65, "< 65" is 64
+        return (round(units) - (1 if exclusive else 0)) * step
+    return math.floor(units) * step
 
 
 def age_agreement(trials: Any) -> dict[str, Any]:
     """Trials whose criteria text states an age bound, and how many agree with the structured fields.
 
-    The text is parsed without the structured ages, so every ``AgeConstraint`` comes from
-    the text; in an exclusion criterion a bound counts the other way ("under 18" → minimum 18).
-    A trial agrees when each bound the text states (lowest minimum, highest maximum) equals
-    the structured ``minimum_age`` / ``maximum_age`` within 0.01 years.
+    How bounds are compared is ``AGE_METHOD`` (also in the result as ``method``): the record's
+    ages count completed years, so the text's bounds are read the same way.
     """
     from .parse import parse_eligibility
 
@@ -142,34 +254,29 @@ def age_agreement(trials: Any) -> dict[str, Any]:
             parsed = parse_eligibility(elig.criteria)
         except Exception:  # noqa: BLE001 - an unparseable record states no age we can read
             continue
-        lows: list[float] = []
-        highs: list[float] = []
+        bounds: list[tuple[str, float, bool]] = []
         for pc in parsed.criteria:
             for c in pc.constraints:
-                if getattr(c, "type", None) != "age":
-                    continue
-                exclusion = pc.criterion.kind == "exclusion"  # "age < 18" excludes: a minimum of 18
-                if c.comparator in (">", ">="):
-                    (highs if exclusion else lows).append(c.value)
-                elif c.comparator in ("<", "<="):
-                    (lows if exclusion else highs).append(c.value)
-                elif c.comparator == "between" and not exclusion:
-                    lows.append(c.value)
-                    highs.append(c.upper if c.upper is not None else c.value)
-        if not lows and not highs:
+                if getattr(c, "type", None) == "age":
+                    bounds += _allowed(c.comparator, c.value, c.upper, getattr(c, "lower_exclusive", False),
+                                       getattr(c, "upper_exclusive", False), pc.criterion.kind == "exclusion")
+        if not bounds:
             continue
         stated += 1
-        text_min, text_max = (min(lows) if lows else None), (max(highs) if highs else None)
         rec_min = elig.minimum_age.years if elig.minimum_age else None
         rec_max = elig.maximum_age.years if elig.maximum_age else None
+        lows = [_completed(b, rec_min if rec_min is not None else 0.0) for b in bounds if b[0] == "min"]
+        highs = [_completed(b, rec_max if rec_max is not None else 0.0) for b in bounds if b[0] == "max"]
+        text_min, text_max = (min(lows) if lows else None), (max(highs) if highs else None)
         ok = all(rec is not None and abs(txt - rec) <= AGE_TOLERANCE
-                 for txt, rec in ((text_min, rec_min), (text_max, rec_max)) if txt is not None)
+                 for txt, rec in ((text_min, rec_min if rec_min is not None else 0.0), (text_max, rec_max))
+                 if txt is not None)  # no minimum age is a minimum of 0 ("Age: 0-65 years")
         agree += ok
         if not ok:
             disagreements.append({"trial": trial.nct_id, "text_min": text_min, "text_max": text_max,
                                   "record_min": rec_min, "record_max": rec_max})
     return {"trials_stating_age": stated, "agree": agree, "agreement": agree / stated if stated else 0.0,
-            "disagreements": disagreements}
+            "method": AGE_METHOD, "disagreements": disagreements}
 
 
 def _norm(text: str) -> str:

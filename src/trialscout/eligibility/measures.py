@@ -1,4 +1,4 @@
-"""Numeric extractors: age limits and laboratory values (scores: ``grades.py``; time: ``windows.py``).
+"""Numeric extractors: laboratory values (ages: ``ages.py``; scores: ``grades.py``; time: ``windows.py``).
 
 Each extractor works on text already passed through ``text.normalize`` (so
 comparators are symbols) and returns ``Found`` items: the constraint plus the
@@ -9,19 +9,19 @@ parser understood.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
-from .constraints import AgeConstraint, LabConstraint
+from .constraints import LabConstraint
 from .labs import analyte_index, analytes, find_analyte, normalize_unit
-from .ruleset import cue_matcher
 from .text import parse_number
 
 NUM = r"\d+(?:[.,]\d+)*"
 COMP = r"(?:>=|<=|>|<|=)"
 _UNIT = (r"(?:\s*(?:[x×*]\s*10\s*[\^*]?\s*\d+|10\s*[\^*]\s*\d+|[x×*]\s*10\d)\s*(?:/\s*[a-zA-Zµμ³]+\d?|[a-zA-Z/]+)?"
          r"|\s*(?:[x×]|times)\s*(?:the\s+)?(?:institutional\s+)?(?:ULN|upper\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?)"
-         r"|\s*mm\s*Hg|\s*mL/min/1[.,]73\s*m(?:2|²|\^2)?|\s*%|\s*/\s*[a-zA-Zµμ]+Â?[\d³^]*"
+         r"|\s*[℃℉]|\s*[°º]\s*[CF]\b|\s*mm\s*Hg|\s*mL/min/1[.,]73\s*m(?:2|²|\^2)?|\s*%|\s*/\s*[a-zA-Zµμ]+Â?[\d³^]*"
          r"|\s*micro\s*m?mol\s*/\s*[lL]"
          r"|\s*(?!(?:or|and|in|at|of|on|to|for|with|per|if|by|as|is|was|the|than)\b)[a-zA-Zµμ][a-zA-Zµμ]*"
          r"(?:/[a-zA-Zµμ\d.^³²{}_]+)*)?")
@@ -61,72 +61,7 @@ def _value(raw: str, unit: str | None) -> float | None:
     return parse_number(raw, count_context=bool(unit and "/" in unit and "L" not in unit))
 
 
-# ---------------------------------------------------------------- age
-
-_AGE_UNIT = r"(?:years?|yrs?|y\.?o\.?|months?|mos?)"
-_AGE_RANGE = re.compile(
-    rf"\b(?:age[sd]?|age\s+range)\b\s*(?::|of|is|was|from|between|range|ranging|range\s+from)?\s*(?:from|between)?\s*"
-    rf"(?P<lo>{NUM})\s*(?P<lou>{_AGE_UNIT})?\s*(?:-|to|and|~)\s*(?:<=?\s*)?(?P<hi>{NUM})\s*(?P<hiu>{_AGE_UNIT})?", re.I)
-_AGE_RANGE_TAIL = re.compile(
-    rf"(?:\bbetween\s+|\bfrom\s+)?(?:>=?\s*)?(?P<lo>{NUM})\s*(?P<lou>{_AGE_UNIT})?\s*(?:-|to|and|~)\s*(?:<=?\s*)?(?P<hi>{NUM})\s*"
-    rf"(?P<hiu>{_AGE_UNIT})(?:\s*(?:of\s+age|old|of\s+life)|-old)?", re.I)
-_AGE_COMP = re.compile(rf"\b(?:age[sd]?)\b\s*(?::|of|is|was|must\s+be|should\s+be)?\s*(?P<comp>{COMP})\s*(?P<v>{NUM})"
-                       rf"\s*(?P<u>{_AGE_UNIT})?", re.I)
-_AGE_COMP_TAIL = re.compile(rf"(?P<comp>{COMP})\s*(?P<v>{NUM})\s*(?P<u>{_AGE_UNIT})\b(?:\s*(?:of\s+age|old|-old))?"
-                            r"(?!\s*(?:ago|prior|before|after|since|earlier|later|previously|duration|follow))", re.I)
-_DURATION_BEFORE = re.compile(r"\b(?:for|since|within|past|last|course|duration|lasting|after|before|prior|during|"
-                              r"history|previous|treatment|diagnosed|onset|diagnosis|interval|period)\b[^<>=]{0,12}$", re.I)
-
-
-def _years(value: float, unit: str | None) -> float:
-    return value / 12.0 if unit and unit.lower().startswith("mo") else value
-
-
-def find_ages(text: str, original: str) -> list[Found]:
-    """Age limits ("Age range from 18 to 65 years old", "≥ 18 years of age", "< 20 years old")."""
-    found: list[Found] = []
-    cue_cache: list[bool] = []
-
-    def has_cue() -> bool:
-        if not cue_cache:
-            cue_cache.append(bool(cue_matcher("age_words").search(original) or cue_matcher("adult").search(original)
-                                  or cue_matcher("child").search(original) or cue_matcher("person").search(original)))
-        return cue_cache[0]
-
-    taken: list[tuple[int, int]] = []
-
-    def add(start: int, end: int, constraint: AgeConstraint) -> None:
-        if any(s < end and start < e for s, e in taken):
-            return
-        taken.append((start, end))
-        found.append(Found(start, end, constraint))
-
-    for rx in (_AGE_RANGE, _AGE_RANGE_TAIL):
-        for m in rx.finditer(text):
-            if rx is _AGE_RANGE_TAIL and not re.search(r"(?i)(?:of\s+age|old|of\s+life)$", m.group(0)):
-                before = text[max(0, m.start() - 30):m.start()]
-                if not has_cue() or _DURATION_BEFORE.search(before):
-                    continue
-            lo, hi = parse_number(m["lo"]), parse_number(m["hi"])
-            if lo is None or hi is None:
-                continue
-            unit_hi = m["hiu"]
-            unit_lo = m["lou"] or unit_hi
-            lo_y, hi_y = _years(lo, unit_lo), _years(hi, unit_hi)
-            if lo_y <= hi_y <= 130:
-                add(m.start(), m.end(), AgeConstraint(comparator="between", value=lo_y, upper=hi_y, text=m.group(0)))
-    for rx in (_AGE_COMP, _AGE_COMP_TAIL):
-        for m in rx.finditer(text):
-            if rx is _AGE_COMP_TAIL:
-                before = text[max(0, m.start() - 30):m.start()]
-                if not has_cue() or (_DURATION_BEFORE.search(before) and not re.search(r"\bage[sd]?\s*(of)?\s*$", before, re.I)):
-                    continue
-            v = parse_number(m["v"])
-            if v is None or v > 130:
-                continue
-            add(m.start(), m.end(), AgeConstraint(comparator=m["comp"], value=_years(v, m["u"]), text=m.group(0)))
-    return found
-
+# ---------------------------------------------------------------- age: see ``ages.py``
 
 # ---------------------------------------------------------------- labs
 
@@ -278,6 +213,7 @@ def find_labs(text: str) -> list[Found]:
         found.append(Found(m.start(), m.end(), LabConstraint(
             analyte=base.analyte, comparator=m["comp"] or ">=", value=v, unit=unit, change=change,
             per=per_unit, text=m.group(0))))
+    found += find_raised_labs(text, [(f.start, f.end) for f in found])
     found.sort(key=lambda f: f.start)
     return found
 
@@ -298,4 +234,100 @@ def find_lab_values(text: str) -> list[tuple[int, int, str, float, str | None]]:
         if analyte_id and value is not None:
             unit = unit or _only_unit(analyte_id)
             out.append((nm.start(), nm.end() + m.end(), analyte_id, value, unit))
+    return out
+
+
+# ---------------------------------------------------------------- "elevated CRP": above the normal range
+
+_HIGH = r"(?:elevated|raised|increased|high|abnormally\s+high|elevation\s+of|increase\s+in|rise\s+in)"
+_SEP = r"\s*(?:/|,|;|\bor\b|\band\b|\band/or\b)\s*"
+_ETC = re.compile(r"^\s*(?:,\s*)?(?:etc\.?|and\s+so\s+on|\.\.\.|…|or\s+others?|and\s+others?)\s*\)?", re.I)
+_FLAG_AFTER = re.compile(r"^\s*(?:\([^()]{0,20}\)\s*)?(?:levels?\s+|concentrations?\s+)?(?:(?:is|are|was|were)\s+)?"
+                         r"(?P<neg>not\s+)?(?P<word>elevated|raised|increased|high|normal|within\s+normal\s+limits|"
+                         r"(?:with)?in\s+(?:the\s+)?normal\s+range|low|decreased|reduced)\b", re.I)
+_FLAG_BEFORE = re.compile(r"(?P<neg>\b(?:no|not|without)\s+)?\b(?P<word>elevated|raised|increased|high|normal|low|"
+                          r"decreased|reduced)\s+(?:serum\s+|blood\s+|plasma\s+)?(?:levels?\s+of\s+)?$", re.I)
+
+
+def _name_list(text: str, start: int, all_names: list[Any], starts: list[int]) -> list[Any]:
+    """Analyte names from ``start`` joined by "/", ",", "or", "and": "IL-6 / TNF-α / CRP"."""
+    names: list[Any] = []
+    pos = start
+    for nm in all_names[bisect_left(starts, start):]:
+        gap = text[pos:nm.start()]
+        if names and not re.fullmatch(_SEP, gap, re.I) and not re.fullmatch(r"\s*\(\s*", gap):
+            break
+        if not names and not re.fullmatch(r"(?:(?:serum|blood|plasma)\s+)?(?:levels?\s+of\s+)?", gap, re.I):
+            break
+        names.append(nm)
+        pos = nm.end()
+    return names
+
+
+def find_raised_labs(text: str, taken: list[tuple[int, int]]) -> list[Found]:
+    """"Elevated CRP", "raised IL-6 or TNF-α", "elevated inflammatory markers (IL-6 / TNF-α / CRP, etc.)".
+
+    Each becomes a lab above 1 x the upper limit of normal; several names are alternatives.
+    A name followed by a number is left to ``find_labs`` (a threshold, not a flag).
+    """
+    found: list[Found] = []
+    all_names: list[Any] | None = None
+    starts: list[int] = []
+    for q in re.finditer(rf"\b{_HIGH}\s+", text, re.I):
+        if all_names is None:
+            all_names = analyte_index().finditer(text)
+            starts = [nm.start() for nm in all_names]
+        after = q.end()
+        names = _name_list(text, after, all_names, starts)
+        if not names:  # a category with its members in brackets: "inflammatory markers (IL-6 / CRP, etc.)"
+            m = re.match(r"(?:[A-Za-z-]+\s+){0,3}?[A-Za-z-]+\s*\(\s*", text[after:after + 60])
+            if m is None or re.search(r"\d", m.group(0)):
+                continue
+            names = _name_list(text, after + m.end(), all_names, starts)
+        if not names:
+            continue
+        end = names[-1].end()
+        if re.match(rf"\s*(?:\([^()]{{0,25}}\))?\s*(?:{COMP}|\d)", text[end:end + 30]):
+            continue  # "elevation of bilirubin > 1.5 x ULN": a threshold
+        etc = _ETC.match(text[end:])
+        if etc:
+            end += etc.end()
+        elif text[end:end + 1] == ")" and "(" in text[q.start():names[0].start()]:
+            end += 1
+        if any(s < end and q.start() < e for s, e in taken):
+            continue
+        ids = list(dict.fromkeys(a for a in (find_analyte(n.group(0)) for n in names) if a))
+        if not ids:
+            continue
+        wording = text[q.start():end]
+        labs = [LabConstraint(analyte=a, comparator=">", value=1, unit="x ULN", text=wording) for a in ids]
+        found.append(Found(q.start(), end, labs[0].model_copy(update={"alternatives": labs[1:], "open_list": bool(etc)})))
+    return found
+
+
+def find_lab_flags(text: str) -> list[tuple[int, int, str, str]]:
+    """Results a note reports only as high, normal or low: (start, end, analyte, interpretation).
+
+    "IL-6 elevated", "raised CRP", "CRP was normal", "CRP not elevated"; "no elevated CRP" is
+    read as normal. A name followed by a value is left to ``find_lab_values``.
+    """
+    out = []
+    for nm in analyte_index().finditer(text):
+        analyte_id = find_analyte(nm.group(0))
+        if analyte_id is None:
+            continue
+        after = _FLAG_AFTER.match(text[nm.end():nm.end() + 50])
+        before = _FLAG_BEFORE.search(text[max(0, nm.start() - 40):nm.start()])
+        hit, start, end = (after, nm.start(), nm.end() + after.end()) if after else (
+            (before, nm.start() - len(before.group(0)), nm.end()) if before else (None, 0, 0))
+        if hit is None:
+            continue
+        word = hit["word"].lower()
+        flag = "high" if word in {"elevated", "raised", "increased", "high"} else (
+            "low" if word in {"low", "decreased", "reduced"} else "normal")
+        if hit["neg"]:
+            if flag != "high":
+                continue  # "not low" says too little
+            flag = "normal"
+        out.append((start, end, analyte_id, flag))
     return out

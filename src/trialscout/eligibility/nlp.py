@@ -9,12 +9,13 @@ on first use, by ``pipeline()``.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import re
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
@@ -129,13 +130,39 @@ def _quiet_matchers() -> Iterator[None]:
         yield
 
 
-def _to_mention(span) -> Mention:  # type: ignore[no-untyped-def]
+def _to_mention(span, flags: dict[str, bool] | None = None) -> Mention:  # type: ignore[no-untyped-def]
+    """A ``Mention`` from an entity span; ``flags`` are its ConText attributes (``_context_flags``)."""
     kind, _, concept = span.label_.partition(":")
+    flags = flags or {}
     return Mention(
         start=span.start_char, end=span.end_char, text=span.text, kind=kind, concept=concept or None,
-        negated=bool(span._.is_negated), historical=bool(span._.is_historical), family=bool(span._.is_family),
-        hypothetical=bool(span._.is_hypothetical), uncertain=bool(span._.is_uncertain),
+        negated=bool(flags.get("is_negated")), historical=bool(flags.get("is_historical")),
+        family=bool(flags.get("is_family")), hypothetical=bool(flags.get("is_hypothetical")),
+        uncertain=bool(flags.get("is_uncertain")),
     )
+
+
+def _context_flags(doc) -> dict[tuple[int, int], dict[str, bool]]:  # type: ignore[no-untyped-def]
+    """ConText's span attributes (``is_negated`` ...) per target, read from the graph it left on the doc.
+
+    The same values ConText writes to ``span._``, in the order it writes them, without the
+    slower extension look-ups.
+    """
+    graph = doc._.context_graph
+    if graph is None:
+        return {}
+    mapping = pipeline().get_pipe("medspacy_context").context_attributes_mapping or {}
+    flags: dict[tuple[int, int], dict[str, bool]] = {}
+    for target, modifier in graph.edges:
+        attrs = mapping.get(modifier.category)
+        if attrs:
+            flags.setdefault((target.start_char, target.end_char), {}).update(attrs)
+    return flags
+
+
+def _mentions_of(doc) -> list[Mention]:  # type: ignore[no-untyped-def]
+    flags = _context_flags(doc)
+    return [_to_mention(ent, flags.get((ent.start_char, ent.end_char))) for ent in doc.ents]
 
 
 @lru_cache(maxsize=1)
@@ -148,21 +175,88 @@ def _abbrev_index() -> PhraseIndex:
     return PhraseIndex({}, labels)
 
 
-def _annotate(doc):  # type: ignore[no-untyped-def]
-    """Add abbreviation targets, then run ConText only when the doc has targets."""
+def _targets(doc):  # type: ignore[no-untyped-def]
+    """Vocabulary targets, as medspaCy's ``TargetMatcher`` finds them.
+
+    Calls the component's own matcher (same rules, same pruning of overlapping matches)
+    and adds the entities in match order, skipping one that overlaps an earlier one, as
+    the component does; only its per-span bookkeeping, which nothing here reads, is left out.
+    """
+    from spacy.tokens import Span
+
+    matcher = _target_rules()
+    strings = doc.vocab.strings
+    rule_map = matcher.rule_map
+    ents: list[Span] = []
+    taken: list[tuple[int, int]] = []
+    for rule_id, start, end in matcher(doc):
+        if any(start < e and s < end for s, e in taken):
+            continue
+        taken.append((start, end))
+        ents.append(Span(doc, start, end, label=rule_map[strings[rule_id]].category))
+    if ents:
+        doc.ents = ents
+    return doc
+
+
+class _TargetRules:
+    """The matcher inside the pipeline's ``medspacy_target_matcher``, called the way it calls itself.
+
+    Every target rule is a literal phrase, so only its PhraseMatcher has patterns; when that
+    holds, the empty token and regex matchers are skipped and the phrase matches go through
+    medspaCy's own pruning of overlapping matches.
+    """
+
+    def __init__(self) -> None:
+        from medspacy.common.util import prune_overlapping_matches
+
+        inner = pipeline().get_pipe("medspacy_target_matcher")._TargetMatcher__matcher
+        self.rule_map = inner.rule_map
+        self._inner = inner
+        self._prune = prune_overlapping_matches if inner._prune else None
+        only_phrases = (len(inner._MedspacyMatcher__matcher) == 0
+                        and not inner._MedspacyMatcher__regex_matcher._patterns)
+        self._phrases = inner._MedspacyMatcher__phrase_matcher if only_phrases else None
+
+    def __call__(self, doc):  # type: ignore[no-untyped-def]
+        if self._phrases is None:
+            return self._inner(doc)
+        matches = self._phrases(doc)
+        return self._prune(matches) if self._prune is not None else matches
+
+
+@lru_cache(maxsize=1)
+def _target_rules() -> _TargetRules:
+    return _TargetRules()
+
+
+def _annotate(doc, parts: list[tuple[int, str]]):  # type: ignore[no-untyped-def]
+    """Add vocabulary and abbreviation targets, then sentences and ConText when the doc has targets.
+
+    ``doc`` holds several texts joined by ``_JOIN``; ``parts`` are (offset, text) of each. Every
+    text starts a sentence, so ConText never scopes from one text into the next.
+    """
     from spacy.util import filter_spans
 
+    nlp = pipeline()
+    doc = _targets(doc)
     extra = []
-    for m in _abbrev_index().finditer(doc.text):
-        span = doc.char_span(m.start(), m.end(), label=m.value)
-        if span is not None:
-            extra.append(span)
+    for offset, text in parts:  # per text: an abbreviation phrase must not run across two texts
+        for m in _abbrev_index().finditer(text):
+            span = doc.char_span(offset + m.start(), offset + m.end(), label=m.value)
+            if span is not None:
+                extra.append(span)
     ents = list(doc.ents)
     if extra:
         ents = filter_spans(ents + extra)
         doc.ents = ents
     if ents:
-        doc = pipeline().get_pipe("medspacy_context")(doc)
+        doc = nlp.get_pipe("sentencizer")(doc)
+        for offset, _ in parts[1:]:
+            first = doc.char_span(offset, offset + 1, alignment_mode="expand")
+            if first is not None:
+                doc[first.start].is_sent_start = True
+        doc = nlp.get_pipe("medspacy_context")(doc)
     return doc
 
 
@@ -194,16 +288,32 @@ def _any_term() -> PhraseIndex:
     return PhraseIndex(names, abbrevs)
 
 
+_JOIN = "\n\n"  # between texts sharing one Doc: a whitespace token no phrase or pattern matches across
+_GROUP = 32  # texts per Doc: fewer spaCy calls, while ConText's pairwise work over a Doc stays small
+
+
 def mentions_many(texts: Iterable[str]) -> list[list[Mention]]:
-    """``mentions`` for many texts at once: one ``nlp.pipe`` pass over the texts that name any term."""
+    """``mentions`` for many texts at once; texts that name no vocabulary term skip spaCy altogether.
+
+    The others are tokenised and annotated ``_GROUP`` at a time in one Doc (each text its own sentence
+    or sentences), which costs less than one Doc per text and finds the same mentions.
+    """
     texts = list(texts)
     out: list[list[Mention]] = [[] for _ in texts]
     todo = [i for i, text in enumerate(texts) if _any_term().search(text) is not None]
+    make_doc = pipeline().make_doc
     with _quiet_matchers():
-        docs = pipeline().pipe((texts[i] for i in todo), batch_size=256, disable=["medspacy_context"])
-        for i, doc in zip(todo, docs):
-            found = [_to_mention(ent) for ent in _annotate(doc).ents]
-            out[i] = [m for m in found if not _other_sense(m, texts[i])]
+        for g in range(0, len(todo), _GROUP):
+            group = todo[g:g + _GROUP]
+            offsets = list(itertools.accumulate((len(texts[i]) + len(_JOIN) for i in group[:-1]), initial=0))
+            doc = make_doc(_JOIN.join(texts[i] for i in group))
+            found = _mentions_of(_annotate(doc, [(o, texts[i]) for o, i in zip(offsets, group)]))
+            for m in found:
+                k = bisect.bisect_right(offsets, m.start) - 1
+                i, o = group[k], offsets[k]
+                m = replace(m, start=m.start - o, end=m.end - o)
+                if not _other_sense(m, texts[i]):
+                    out[i].append(m)
     return out
 
 
@@ -226,4 +336,4 @@ def context_for_spans(text: str, spans: list[tuple[int, int, str, str | None]]) 
     doc.ents = filter_spans(ents)
     with _quiet_matchers():
         doc = nlp.get_pipe("medspacy_context")(doc)
-    return [_to_mention(ent) for ent in doc.ents]
+    return _mentions_of(doc)

@@ -11,7 +11,10 @@ criterion's ``coverage`` so evaluation never claims more than was read.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 
+from .ages import find_ages
 from .constraints import (
     ConditionConstraint, MedicationConstraint, NeedsReview, ParsedCriterion, ParsedEligibility, ProcedureConstraint,
 )
@@ -19,7 +22,7 @@ from .criteria import Criterion, split_criteria
 from .cue_items import find_pregnancy, find_sex, find_special, overlaps
 from .errors import CriteriaError
 from .grades import find_scores
-from .measures import Found, find_ages, find_labs
+from .measures import Found, find_labs
 from .nlp import Mention, context_for_spans, mentions_many
 from .phrases import fallback_terms, post_qualified, post_qualifier_end, qualifier_start
 from .registry import registry_criteria
@@ -54,15 +57,31 @@ def _entity(m: Mention, exact: bool, text: str) -> ConditionConstraint | Medicat
     return ConditionConstraint(context=ctx, **common)  # type: ignore[arg-type]
 
 
-def _attach_windows(found: list[Found], windows: list[Found]) -> list[Found]:
+_SINCE = re.compile(r"(?i)\bsince\b")
+
+
+def _bare(w: Found) -> bool:
+    """A length with a bare comparator ("> one week"), which may also be an age: kept only after a term."""
+    return w.item.text[:1] in "<>" and w.item.kind.startswith("duration")
+
+
+def _attach_windows(found: list[Found], windows: list[Found], text: str) -> list[Found]:
     entities = [f for f in found if getattr(f.item, "type", "") in _ENTITY]
     for w in windows:
         before = [f for f in entities if f.end <= w.start]
         after = [f for f in entities if f.start >= w.end]
-        target = before[-1] if before else (after[0] if after else None)
+        since = _SINCE.search(w.item.text) is not None  # ">= 2 weeks since major surgery": the event is the anchor
+        inside = [f for f in entities if since and w.start <= f.start and f.end <= w.end]
+        target = inside[0] if inside else (before[-1] if before else (after[0] if after else None))
+        if _bare(w):  # "fever > one week": only the term just before
+            target = before[-1] if before and not text[before[-1].end:w.start].strip() else None
         if target is None or target.item.window is not None:
             continue
-        new = Found(target.start, target.end, target.item.model_copy(update={"window": w.item}))
+        update: dict[str, object] = {"window": w.item}
+        if inside and w.item.kind == "before":
+            # "at least 2 weeks since surgery": no surgery in the last 2 weeks (never having had it also qualifies)
+            update = {"window": w.item.model_copy(update={"kind": "within"}), "present": not target.item.present}
+        new = Found(target.start, target.end, target.item.model_copy(update=update))
         found[found.index(target)] = new
         entities[entities.index(target)] = new
     return found
@@ -86,22 +105,36 @@ def _residual(text: str, spans: list[tuple[int, int]]) -> str:
     mask = bytearray(len(text) + 1)
     for s, e in spans:
         mask[max(s, 0):max(e, 0)] = b"\x01" * (max(e, 0) - max(s, 0))
+    filler = filler_words()
     keep = []
     for m in _WORD.finditer(text):
-        if any(mask[m.start():m.end()]):
+        if mask.find(1, m.start(), m.end()) != -1:
             continue
         word = m.group(0).lower().strip("'’-")
-        if word and word not in filler_words() and not re.fullmatch(r"[a-z]", word):
+        if word and word not in filler and not (len(word) == 1 and word in _LETTERS):
             keep.append(m.group(0))
     return " ".join(keep)
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
 _AND_LINK = re.compile(r"(?i)\b(?:who|whom|which|that|with|requiring|requires|needing|need|due\s+to|caused\s+by|"
-                       r"secondary\s+to|associated\s+with|complicated\s+by|and\s+who|while)\b")
+                       r"secondary\s+to|associated\s+with|complicated\s+by|and\s+who|while|"
+                       r"shows?|showed|showing|reveals?|revealed|revealing|demonstrat(?:es|ed|ing)|"  # "CT shows bleeding"
+                       r"consistent\s+with|suggestive\s+of|indicative\s+of)\b")
 
 
 _OR_LINK = re.compile(r"(?i)\b(?:or|either|nor|and/or)\b")
 _NEUTRAL_LINK = re.compile(r"^[\s,()]*$")
+
+
+def _lead(f: Found, text: str) -> str:
+    """The words a constraint took in before its term ("chest CT shows" in "chest CT shows bleeding")."""
+    term = getattr(f.item, "term", None)
+    span = text[f.start:f.end]
+    k = span.lower().rfind(term.lower()) if term else -1
+    return span[:k] if k > 0 else ""
 
 
 def _logic(kind: str, found: list[Found], text: str) -> str:
@@ -116,7 +149,7 @@ def _logic(kind: str, found: list[Found], text: str) -> str:
         return "all"
     ordered = sorted(found, key=lambda f: f.start)
     links = [text[a.end:b.start] for a, b in zip(ordered, ordered[1:])]
-    if any(_AND_LINK.search(link) for link in links):
+    if any(_AND_LINK.search(link + " " + _lead(b, text)) for link, b in zip(links, ordered[1:])):
         return "all"
     telling = [link for link in links if not _NEUTRAL_LINK.match(link)]
     if telling and all(_OR_LINK.search(link) for link in telling):
@@ -167,7 +200,8 @@ def _parse(c: Criterion, ments: list[Mention], norm: str) -> ParsedCriterion:
         if terms:
             for m in context_for_spans(text, [(s, e, "condition", None) for s, e in terms]):
                 found.append(Found(m.start, m.end, _entity(m, True, m.text)))
-    found = _attach_windows(found, windows)
+    found = _attach_windows(found, windows, text)
+    windows = [w for w in windows if not _bare(w) or any(getattr(f.item, "window", None) is w.item for f in found)]
     covered += [(f.start, f.end) for f in found] + [(w.start, w.end) for w in windows]
     hard = [f for f in found if f.item.type in _HARD]
     if not hard:
@@ -204,7 +238,10 @@ _ALLERGEN = re.compile(r"(?i)\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contra
                       r"(?:to|of|for|with|against)\b")
 _ASIDE = re.compile(r"(?i)\((?:e\.?g\.?|i\.?e\.?|for example|such as|based on|according to|as per|per|as defined|"
                     r"defined as|see|including|as assessed|as confirmed|as determined|confirmed by)\b[^()]*\)"
-                    r"|\(\s*\d+\s*(?:days?|weeks?|months?|years?)\s*\)|\(\s*[<>]=?\s*\d+(?:\.\d+)?\s*\)|\b(?:see|refer to)\s+(?:section|appendix|table)\s+[\w.]+")
+                    r"|\(\s*\d+\s*(?:days?|weeks?|months?|years?)\s*\)"
+                    r"|(?-i:\(\s*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*s?\s*\))"  # an acronym after its words: "(NSAIDs)", "(ACR)"
+                    r"|\([^()]*\b(?:control|study|treatment|comparison)\s+(?:group|arm|cohort)s?\b[^()]*\)"  # the study arm
+                    r"|\(\s*[<>]=?\s*\d+(?:\.\d+)?\s*\)|\b(?:see|refer to)\s+(?:section|appendix|table)\s+[\w.]+")
 
 
 _EXCEPTION = re.compile(r"(?i)\b(?:unless|except(?:\s+for)?|excluding|other\s+than|with\s+the\s+exception\s+of|"
@@ -252,14 +289,61 @@ def parse_criterion(c: Criterion) -> ParsedCriterion:
     return parse_criteria([c])[0]
 
 
+_CACHE_SIZE = 8192
+_cache: OrderedDict[tuple[str, str], ParsedCriterion] = OrderedDict()
+
+
+_cache_lock = threading.Lock()
+
+
+def clear_parse_cache() -> None:
+    """Forget the parses remembered by ``parse_criteria`` (benchmarks time a cold run with it)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _remembered(key: tuple[str, str], c: Criterion) -> ParsedCriterion | None:
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is None:
+            return None
+        _cache.move_to_end(key)
+    return hit if hit.criterion == c else hit.model_copy(update={"criterion": c})
+
+
+def _remember(key: tuple[str, str], parsed: ParsedCriterion) -> None:
+    with _cache_lock:
+        _cache[key] = parsed
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
 def parse_criteria(items: list[Criterion], chunk: int = 256) -> list[ParsedCriterion]:
-    """Parse many criteria at once (medspaCy runs over them in batches of ``chunk``)."""
-    out: list[ParsedCriterion] = []
-    for start in range(0, len(items), chunk):
-        batch = items[start:start + chunk]
+    """Parse many criteria at once (medspaCy runs over them in batches of ``chunk``).
+
+    A parse depends only on a criterion's kind and text, and the same wording comes back
+    across trials ("Pregnancy", "Written informed consent"): the last 8,192 distinct
+    (kind, text) parses are remembered and reused with the new criterion's position.
+    """
+    out: list[ParsedCriterion | None] = [None] * len(items)
+    todo: dict[tuple[str, str], list[int]] = {}
+    for i, c in enumerate(items):
+        key = (c.kind, c.text)
+        hit = _remembered(key, c)
+        if hit is not None:
+            out[i] = hit
+        else:
+            todo.setdefault(key, []).append(i)
+    keys = list(todo)
+    for start in range(0, len(keys), chunk):
+        batch = [items[todo[k][0]] for k in keys[start:start + chunk]]
         norms = [normalize(c.text) for c in batch]
-        out.extend(_parse(c, m, n) for c, m, n in zip(batch, mentions_many(norms), norms))
-    return out
+        for key, c, m, n in zip(keys[start:start + chunk], batch, mentions_many(norms), norms):
+            parsed = _parse(c, m, n)
+            _remember(key, parsed)
+            for i in todo[key]:
+                out[i] = parsed if items[i] == c else parsed.model_copy(update={"criterion": items[i]})
+    return out  # type: ignore[return-value]
 
 
 def parse_eligibility(text: str | None, minimum_age: str | None = None, maximum_age: str | None = None,

@@ -18,12 +18,22 @@ _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|\S")
 
 
 @lru_cache(maxsize=2048)
-def _tokenize(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...], tuple[str, ...], frozenset[str]]:
-    """(spans, words, lower-cased words, their set) of ``text``; cached: many indexes scan the same text."""
+def _tokenize(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...], tuple[str, ...], dict[str, list[int]]]:
+    """(spans, words, lower-cased words, where each lower-cased word occurs) of ``text``.
+
+    Cached: many indexes scan the same text.
+    """
     found = list(_TOKEN.finditer(text))
-    words = tuple(m.group(0) for m in found)
-    lowered = tuple(w.lower() for w in words)
-    return tuple(m.span() for m in found), words, lowered, frozenset(lowered)
+    words = tuple(map(_GROUP, found))
+    lowered = tuple(map(str.lower, words))
+    where: dict[str, list[int]] = {}
+    for i, word in enumerate(lowered):
+        where.setdefault(word, []).append(i)
+    return tuple(map(_SPAN, found)), words, lowered, where
+
+
+_GROUP = re.Match.group
+_SPAN = re.Match.span
 
 
 def tokens(text: str) -> list[str]:
@@ -82,34 +92,36 @@ class PhraseIndex:
         return found[0] if found else None
 
     def _find(self, text: str, pos: int, endpos: int | None, first_only: bool) -> list[PhraseMatch]:
-        spans, words, lowered, present = _tokenize(text)
-        if self._first.isdisjoint(present):
+        spans, words, lowered, where = _tokenize(text)
+        starts = self._first.intersection(where)  # iterates the text's words
+        if not starts:
             return []
         end_limit = len(text) if endpos is None else endpos
         i, n = 0, len(spans)
         if pos or endpos is not None:
             i = next((k for k, (s, _) in enumerate(spans) if s >= pos), n)
             n = next((k for k, (_, e) in enumerate(spans) if e > end_limit), n)
+        candidates = where[next(iter(starts))] if len(starts) == 1 else sorted(k for w in starts for k in where[w])
         out: list[PhraseMatch] = []
-        first, lower_map, exact_map, longest = self._first, self._lower, self._exact, self._max
-        while i < n:
-            if lowered[i] not in first:
-                i += 1
+        lower_map, exact_map, longest = self._lower, self._exact, self._max
+        for k in candidates:  # only where a phrase can start, left to right
+            if k < i:
                 continue
+            if k >= n:
+                break
             hit = None
-            for size in range(min(longest, n - i), 0, -1):
-                value = lower_map.get(lowered[i:i + size]) or exact_map.get(words[i:i + size])
+            for size in range(min(longest, n - k), 0, -1):
+                value = lower_map.get(lowered[k:k + size]) or exact_map.get(words[k:k + size])
                 if value is not None:
                     hit = (size, value)
                     break
             if hit is None:
-                i += 1
                 continue
             size, value = hit
-            out.append(PhraseMatch(text, spans[i][0], spans[i + size - 1][1], value))
+            out.append(PhraseMatch(text, spans[k][0], spans[k + size - 1][1], value))
             if first_only:
                 break
-            i += size
+            i = k + size
         return out
 
     def lookup(self, phrase: str) -> str | None:

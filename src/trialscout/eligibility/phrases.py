@@ -41,6 +41,19 @@ _NOT_A_TERM = re.compile(
     re.IGNORECASE)
 
 
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'’-")
+
+
+def _word_before(text: str, pos: int) -> re.Match[str] | None:
+    """``_WORD_BACK.search(text[:pos])``, looking at the last 100 characters first (long criteria)."""
+    base = max(0, pos - 100)
+    if base:
+        m = _WORD_BACK.search(text, base, pos)
+        if m and m.start() > base and text[m.start() - 1] not in _WORD_CHARS:
+            return m  # nothing before ``base`` can start a longer match
+    return _WORD_BACK.search(text, 0, pos)
+
+
 def qualifier_start(text: str, start: int, taken: list[tuple[int, int]], max_words: int = 3) -> int:
     """Start of the qualifiers right before a term ("severe active" in "severe active bleeding").
 
@@ -49,9 +62,8 @@ def qualifier_start(text: str, start: int, taken: list[tuple[int, int]], max_wor
     """
     pos = start
     for _ in range(max_words):
-        head = text[:pos]
-        m = _WORD_BACK.search(head)
-        if not m or _STOP_PUNCT.search(head[m.end():]):
+        m = _word_before(text, pos)
+        if not m or _STOP_PUNCT.search(text, m.end(), pos):
             break
         word = m.group(1).lower()
         if word in filler_words() or any(s < pos and m.start() < e for s, e in taken):

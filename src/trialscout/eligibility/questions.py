@@ -6,7 +6,8 @@ lab in the units a lab report prints. Answers come back keyed by
 
 Question ids: ``age``, ``sex``, ``height``, ``weight``, ``pregnant``,
 ``lactating``, ``pregnancy_plan``, ``childbearing_potential``,
-``lab:<analyte>``, ``score:<score>``, ``condition:<concept>`` (now),
+``lab:<analyte>``, ``lab_flag:<analyte>`` (high / normal / low on the report, for limits
+relative to the normal range), ``score:<score>``, ``condition:<concept>`` (now),
 ``history:<concept>`` (ever), ``family:<concept>``, ``medication:<concept>``,
 ``procedure:<concept>`` and ``criterion:<index>`` for a criterion the parser
 could not read. A concept not in the vocabulary uses a slug of its words.
@@ -62,6 +63,17 @@ def _lab_question(analyte: str) -> Question:
                     help="Copy the number and unit from your latest lab report.")
 
 
+#: Choices of a ``lab_flag:<analyte>`` question: the flag a lab report prints beside a result.
+LAB_FLAGS = ["high", "normal", "low"]
+
+
+def _flag_question(analyte: str) -> Question:
+    label = analytes()[analyte].label
+    return Question(id=f"lab_flag:{analyte}", kind="choice", choices=list(LAB_FLAGS),
+                    text=f"On your latest lab report, was your {label} high, normal or low?",
+                    help="Lab reports mark a result above the normal range as high (H).")
+
+
 _STATIC = {
     "age": Question(id="age", text="How old are you?", kind="number", unit_options=["years"]),
     "sex": Question(id="sex", text="What is your sex?", kind="choice", choices=["female", "male"]),
@@ -104,19 +116,45 @@ def _entity_label(c: ConditionConstraint | MedicationConstraint | ProcedureConst
     return vocabulary(c.type).label(c.concept) or c.term.lower()
 
 
-def question_ids(c: Constraint, criterion_index: int | None = None) -> list[str]:
-    """Ids of the questions that would settle constraint ``c``."""
-    return [q.id for q in questions_for_constraint(c, criterion_index)]
+def question_ids(c: Constraint, criterion_index: int | None = None, *, alternatives: bool = True) -> list[str]:
+    """Ids of the questions that would settle constraint ``c`` (without a lab's alternatives if ``alternatives``
+    is False)."""
+    return [q.id for q in questions_for_constraint(c, criterion_index, alternatives=alternatives)]
 
 
-def questions_for_constraint(c: Constraint, criterion_index: int | None = None) -> list[Question]:
-    """The questions that settle one constraint (empty for consent and study-team items)."""
+#: Built questions by (id(constraint), criterion index), keeping the constraint alive so its id stays its own.
+#: Constraints are frozen and their questions never depend on the person, so each is built once.
+_BUILT: dict[tuple[int, int | None, bool], tuple[Constraint, list[Question]]] = {}
+_BUILT_LIMIT = 200_000
+
+
+def questions_for_constraint(c: Constraint, criterion_index: int | None = None, *,
+                             alternatives: bool = True) -> list[Question]:
+    """The questions that settle one constraint (empty for consent and study-team items); a lab's alternatives
+    ("or INR between 1.5 and 2.6") add theirs unless ``alternatives`` is False."""
+    key = (id(c), criterion_index, alternatives)
+    hit = _BUILT.get(key)
+    if hit is not None and hit[0] is c:
+        return list(hit[1])
+    built = _build_questions(c, criterion_index, alternatives)
+    if len(_BUILT) >= _BUILT_LIMIT:
+        _BUILT.clear()
+    _BUILT[key] = (c, built)
+    return list(built)
+
+
+def _build_questions(c: Constraint, criterion_index: int | None, alternatives: bool) -> list[Question]:
     if isinstance(c, AgeConstraint):
         return [_STATIC["age"]]
     if isinstance(c, SexConstraint):
         return [] if c.sex == "any" else [_STATIC["sex"]]
     if isinstance(c, LabConstraint):
-        out = [_STATIC[c.analyte]] if c.analyte in {"height", "weight"} else [_lab_question(c.analyte)]
+        if c.unit == "x ULN":  # relative to the report's normal range: its flag settles most of these
+            out = [_flag_question(c.analyte)]
+        else:
+            out = [_STATIC[c.analyte]] if c.analyte in {"height", "weight"} else [_lab_question(c.analyte)]
+        if not alternatives:
+            return out
         return out + [q for alt in c.alternatives for q in questions_for_constraint(alt) if q not in out]
     if isinstance(c, ScoreConstraint):
         return _score_questions(c)

@@ -63,6 +63,7 @@ class Concept:
     chronic: bool = False
     codes: tuple[str, ...] = ()
     not_after: tuple[str, ...] = ()
+    from_age: float | None = None
 
 
 @dataclass
@@ -116,7 +117,8 @@ class Vocabulary:
             for prefix in concept.codes:
                 p = prefix.upper()
                 if code == p or (not p.isdigit() and code.startswith(p)):
-                    if best is None or len(p) > best[0]:
+                    narrower = best is not None and len(p) == best[0] and best[1] in self.ancestors(cid)
+                    if best is None or len(p) > best[0] or narrower:
                         best = (len(p), cid)
         return best[1] if best else None
 
@@ -137,6 +139,7 @@ def _build_vocabulary(kind: str, file: str, key: str) -> Vocabulary:
                 abbrev=tuple(entry.get("abbrev", [])), parents=tuple(entry.get("parents", [])),
                 chronic=bool(entry.get("chronic", False)), codes=codes,
                 not_after=tuple(w.lower() for w in entry.get("not_after", [])),
+                from_age=float(entry["from_age"]) if entry.get("from_age") is not None else None,
             )
         except (KeyError, TypeError) as exc:
             raise RulesError(f"rules/{file}: entry {entry!r} needs 'id' and 'names'.") from exc

@@ -462,6 +462,9 @@ class CheckReport(BaseModel):
     questions: list[Question] = Field(default_factory=list, description="Questions that would settle the unknowns.")
     blocking: list[int] = Field(default_factory=list, description="Indexes of the criteria that rule the person out.")
     to_review: list[int] = Field(default_factory=list, description="Indexes of criteria the parser could not read.")
+    to_confirm: list[int] = Field(default_factory=list, description=(
+        "Indexes of open criteria that do not hold the verdict back: exclusions nothing given points to, and "
+        "inclusions met but for a detail the study team confirms (see each criterion's `open`)."))
     flags: list[ProfileFlag] = Field(default_factory=list, description="Things to check in what was given.")
     profile_source: ProfileKind
     has_criteria: bool = True
@@ -487,7 +490,7 @@ def check_trial(stored: StoredTrial, parsed: ParsedEligibility | None, profile: 
                           "was kept. Please try again later.") from None
     return CheckReport(nct_id=trial.nct_id, title=trial.title, profile_source=source,
                        **result.model_dump(include={"verdict", "summary", "criteria", "questions", "blocking",
-                                                    "to_review", "flags"}))
+                                                    "to_review", "to_confirm", "flags"}))
 
 
 def check_stored_trial(store: TrialStore, stored: StoredTrial, source: ProfileInput,

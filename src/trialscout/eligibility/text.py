@@ -37,7 +37,11 @@ _WORDS: list[tuple[str, str]] = [
     (r"(?:greater than|more than|higher than|larger than|older than|in excess of|exceeding|exceeds|above|over)" + _AHEAD, ">"),
     (r"(?:less than|lower than|fewer than|smaller than|younger than|below|under)" + _AHEAD, "<"),
 ]
-_SYMBOL_RX = [(re.compile(p, re.IGNORECASE), r) for p, r in _SYMBOLS]
+# Each symbol rule runs only when a character it needs is in the text (the result is the same, sooner).
+_SYMBOL_NEEDS = ["&", "&", "&", "≥⩾≧>", "≤⩽≦<", "＞﹥", "＜﹤", "–—−‐‑"]
+_SYMBOL_RX = [(frozenset(n), re.compile(p, re.IGNORECASE), r) for n, (p, r) in zip(_SYMBOL_NEEDS, _SYMBOLS, strict=True)]
+_LONE_COMPARATOR = re.compile(r"(?<![<>=])\s*([<>])\s*(?!=)")
+_PAIR_COMPARATOR = re.compile(r"\s*(>=|<=)\s*")
 _WORD_RX = re.compile(r"\b(?:" + "|".join(f"(?P<w{i}>{p})" for i, (p, _) in enumerate(_WORDS)) + ")", re.IGNORECASE)
 
 
@@ -55,6 +59,24 @@ _POSTFIX_LE = re.compile(
 _SPACES = re.compile(r"[ \t\u00a0\u2002-\u200b]+")
 
 
+_WORD_TRIGGER_WORDS = ("than", "least", "most", "min", "max", "up to", "exceed", "above", "over", "below", "under",
+                       "equal", "more", "less", "older", "younger", "higher", "lower", "excess")
+_POSTFIX_LAST_WORDS = ("more", "greater", "higher", "above", "older", "over", "later", "less", "lower", "below",
+                       "under", "younger", "fewer", "earlier")
+
+
+def _may_have_words(s: str, words: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern`` (a case-insensitive search for text containing one of ``words``) can match ``s``.
+
+    Plain substring tests on ASCII text; the pattern itself decides when the text has other
+    characters (case-insensitive matching knows letters such as "ſ" that ``lower`` does not).
+    """
+    if not s.isascii():
+        return pattern.search(s) is not None
+    low = s.lower()
+    return any(w in low for w in words)
+
+
 def unescape(text: str) -> str:
     """Remove Markdown backslash escapes (``\\>`` -> ``>``, ``\\≥`` -> ``≥``)."""
     return _ESCAPE.sub(r"\1", text)
@@ -62,6 +84,12 @@ def unescape(text: str) -> str:
 
 _TRIGGER = re.compile(r"(?i)[<>=≥≤⩾⩽≧≦＞﹥＜﹤–—−‐‑&]|than|least|most|min|max|up to|exceed|above|over|below|under|"
                       r"equal|more|less|older|younger|higher|lower|excess")
+# Every alternative of _WORD_RX contains one of these words, so without them it cannot match.
+_WORD_TRIGGER = re.compile(r"(?i)than|least|most|min|max|up to|exceed|above|over|below|under|equal|more|less|older|"
+                           r"younger|higher|lower|excess")
+# _POSTFIX_GE / _POSTFIX_LE end in "or/and more|less|..."; without such a pair neither can match.
+_POSTFIX_WORDS = re.compile(r"(?i)(?:or|and)\s+(?:more|greater|higher|above|older|over|later|less|lower|below|under|"
+                            r"younger|fewer|earlier)\b")
 
 
 _SPACED_SLASH = re.compile(r"(?<=[A-Za-zµμ%\d])\s+/\s*(?=[A-Za-zµμ\d])|(?<=[A-Za-zµμ%\d])/\s+(?=[A-Za-zµμ\d])")
@@ -74,13 +102,17 @@ def normalize(text: str) -> str:
         s = _SPACED_SLASH.sub("/", s)
     if not _TRIGGER.search(s):
         return _SPACES.sub(" ", s).strip()
-    s = _POSTFIX_GE.sub(lambda m: f">= {m.group(1)}{m.group(2)}", s)
-    s = _POSTFIX_LE.sub(lambda m: f"<= {m.group(1)}{m.group(2)}", s)
-    for pattern, repl in _SYMBOL_RX:
-        s = pattern.sub(repl, s)
-    s = _WORD_RX.sub(_word_comparator, s)
-    s = re.sub(r"(?<![<>=])\s*([<>])\s*(?!=)", r" \1 ", s)
-    s = re.sub(r"\s*(>=|<=)\s*", r" \1 ", s)
+    if _may_have_words(s, _POSTFIX_LAST_WORDS, _POSTFIX_WORDS):
+        s = _POSTFIX_GE.sub(lambda m: f">= {m.group(1)}{m.group(2)}", s)
+        s = _POSTFIX_LE.sub(lambda m: f"<= {m.group(1)}{m.group(2)}", s)
+    for needs, pattern, repl in _SYMBOL_RX:
+        if not needs.isdisjoint(s):
+            s = pattern.sub(repl, s)
+    if _may_have_words(s, _WORD_TRIGGER_WORDS, _WORD_TRIGGER):
+        s = _WORD_RX.sub(_word_comparator, s)
+    if "<" in s or ">" in s:
+        s = _LONE_COMPARATOR.sub(r" \1 ", s)
+        s = _PAIR_COMPARATOR.sub(r" \1 ", s)
     return _SPACES.sub(" ", s).strip()
 
 

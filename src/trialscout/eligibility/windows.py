@@ -15,6 +15,9 @@ _ANCHOR = r"(?:\s+(?:prior\s+to|before|preceding|of|from|after)\s+(?P<anchor>(?:
 _WITHIN = re.compile(rf"\b(?:within|in|during|over)\s+(?:the\s+)?(?:(?:past|last|previous|preceding|prior|recent|next|following)\s+)?{_NUMW}?\s*{_TU}\b{_ANCHOR}", re.I)
 _BEFORE = re.compile(rf"(?P<comp>{COMP})?\s*{_NUMW}\s*{_TU}\s+(?:prior\s+to|before|preceding|since|from)\s+(?P<anchor>(?:the\s+)?[a-z][\w\s-]{{0,40}}?)(?=[,;.()]|$|\s+(?:or|and)\b)", re.I)
 _DURATION = re.compile(rf"\b(?:course|duration|history|for|lasting|since)\s+(?:of\s+)?(?P<comp>{COMP})\s*{_NUMW}\s*{_TU}\b", re.I)
+# "fever > one week": a bare comparator and a length; the parser keeps it only right after a condition
+_BARE_DURATION = re.compile(rf"(?P<comp>>=|>)\s*{_NUMW}\s*{_TU}\b(?!\s*(?:of\s+age|old|of\s+life|ago|prior|before|since|"
+                            rf"after|from|preceding|following|earlier|later))", re.I)
 
 
 def _time_unit(raw: str) -> str:
@@ -59,5 +62,7 @@ def find_windows(text: str) -> list[Found]:
                 r"(?i)past|last|previous|preceding|prior|recent", m.group(0)):
             continue
         add(m, "within")
+    for m in _BARE_DURATION.finditer(text):
+        add(m, "duration_at_least")
     found.sort(key=lambda f: f.start)
     return found

@@ -1,7 +1,7 @@
 """Each candidate's parsed eligibility criteria, as the derive step stored them.
 
 The eligibility deriver parses every record when it is stored (``store.derived("eligibility")``);
-matching reads those parses in one query. A trial whose parse is missing (a store filled before that
+matching reads those parses in one query and validates each from the decoded payload. A trial whose parse is missing (a store filled before that
 step existed) is parsed now and stored for next time, as the single-trial check does.
 """
 
@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
 
 from ..eligibility import ParsedEligibility
-from ..eligibility.derive import KIND, parsed_from_payload, payload_for
+from ..eligibility.derive import KIND, payload_for
 from ..store import TrialStore
 
 
@@ -44,7 +47,7 @@ def load_criteria(store: TrialStore, ids: Sequence[str]) -> dict[str, StoredCrit
         payload = payloads.get(nct_id)
         if payload is None:
             continue
-        parsed = parsed_from_payload(payload)
+        parsed = _parsed(payload)
         if parsed is None:
             error = payload.get("error") if isinstance(payload, dict) else None
             found[nct_id] = StoredCriteria(None, str(error or "The eligibility criteria could not be read "
@@ -54,3 +57,13 @@ def load_criteria(store: TrialStore, ids: Sequence[str]) -> dict[str, StoredCrit
         else:
             found[nct_id] = StoredCriteria(parsed)
     return found
+
+
+def _parsed(payload: Any) -> ParsedEligibility | None:
+    """The parse a payload holds (validated from the decoded object: no second trip through JSON text)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("parse"), dict):
+        return None
+    try:
+        return ParsedEligibility.model_validate(payload["parse"])
+    except ValidationError:
+        return None

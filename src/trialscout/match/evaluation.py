@@ -32,7 +32,7 @@ from ..store import TrialStore
 from ..store.schema import trials as trials_table
 from .errors import MatchError
 from .intake import read_note
-from .models import MatchRequest
+from .models import CHECKED, MatchRequest
 from .service import MatchService
 
 K = 10
@@ -158,8 +158,12 @@ def stored_ids(store: TrialStore) -> set[str]:
 
 
 def run_collection(service: MatchService, collection: Collection, present: set[str], semantic: bool | None = False,
-                   progress: Callable[[int], None] | None = None, limit_topics: int | None = None) -> CollectionReport:
-    """Match every topic with at least one eligible judged trial in the corpus, and score it."""
+                   progress: Callable[[int], None] | None = None, limit_topics: int | None = None,
+                   checked: int = CHECKED) -> CollectionReport:
+    """Match every topic with at least one eligible judged trial in the corpus, and score it.
+
+    As the product ranks: the best ``checked`` candidates have their criteria checked and are ranked by
+    verdict; the rest of the :data:`RECALL_AT` retrieved follow in retrieval order."""
     import time
 
     judged = {t for labels in collection.judgements.values() for t in labels}
@@ -171,7 +175,7 @@ def run_collection(service: MatchService, collection: Collection, present: set[s
               if any(g >= ELIGIBLE and n in present for n, g in collection.judgements.get(t.id, {}).items())]
     for topic in topics[:limit_topics]:
         labels = {n: g for n, g in collection.judgements.get(topic.id, {}).items() if n in present}
-        ranking, error = rank_for(service, topic, semantic)
+        ranking, error = rank_for(service, topic, semantic, checked)
         condensed = [t for t in ranking if t in labels]
         report.scored.append(TopicScore(
             topic.id, len(labels), sum(1 for g in labels.values() if g >= ELIGIBLE),
@@ -183,12 +187,13 @@ def run_collection(service: MatchService, collection: Collection, present: set[s
     return report
 
 
-def rank_for(service: MatchService, topic: Topic, semantic: bool | None) -> tuple[list[str], str | None]:
+def rank_for(service: MatchService, topic: Topic, semantic: bool | None,
+             checked: int = CHECKED) -> tuple[list[str], str | None]:
     """The trials matched for one patient description, best first (up to :data:`RECALL_AT`)."""
     try:
         person = read_note(topic.text)
-        results = service.match(MatchRequest(person, limit=RECALL_AT, statuses="any", semantic=semantic,
-                                             evaluate=RECALL_AT, retrieve=RECALL_AT))
+        results = service.match(MatchRequest(person, limit=checked, statuses="any", semantic=semantic,
+                                             evaluate=checked, retrieve=RECALL_AT))
     except MatchError as exc:
         return [], exc.message
     return list(results.extra.get("ranked_ids", [m.nct_id for m in results.matches])), None

@@ -17,6 +17,8 @@ VERDICT_WORDS = {"likely_eligible": "You may be able to join",
                  "need_more_information": "We need more information",
                  "likely_not_eligible": "Probably not for you"}
 DEFAULT_WITHIN = "500km"
+#: Candidates whose criteria are checked for one match (the best by retrieval; at least as many as shown).
+CHECKED = 30
 
 
 @dataclass(frozen=True)
@@ -50,15 +52,22 @@ class MatchRequest:
     """One match: whom for, how many results, which statuses, and whether to use semantic retrieval.
 
     ``statuses``: ``"open"`` (trials a person can join, and those whose status is not stated) or ``"any"``.
-    ``semantic``: ``None`` uses it when installed and built, ``True`` requires it, ``False`` never uses it."""
+    ``semantic``: ``None`` uses it when installed and built, ``True`` requires it, ``False`` never uses it.
+    ``evaluate``: how many of the best candidates have their criteria checked (at least ``limit``);
+    ``retrieve``: how many candidates to retrieve in all (the rest are listed unchecked, after the checked
+    ones, in ``MatchResults.extra["ranked_ids"]``: the evaluation harness scores recall that deep)."""
 
     person: PersonInput
     limit: int = 20
     statuses: Literal["open", "any"] = "open"
     semantic: bool | None = None
-    evaluate: int = 60
-    retrieve: int = 100
+    evaluate: int = CHECKED
+    retrieve: int | None = None
     today: date | None = None
+
+    @property
+    def checked(self) -> int:
+        return max(self.evaluate, self.limit)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""Find candidate trials for a person: one search per condition (vocabulary expansion, the person's age,
-sex and the status filter), the same near their place, and optionally trials close in meaning; the lists
-are fused by reciprocal rank (:mod:`fusion`).
+"""Find candidate trials for a person: for each condition, the trials its words find (vocabulary
+expansion, spelling, the person's age, sex and the status filter) and, with a place, those of them with
+a site near it (:mod:`hits`); optionally trials close in meaning. The lists are fused by reciprocal rank
+(:mod:`fusion`).
 
 A trial found for two of the person's conditions, or by words and by meaning, rises; which searches
-found it is kept, so the explanation can say which of the person's conditions it matched.
+found it is kept, so the explanation can say which of the person's conditions it matched. Lists are of
+index keys; cards are read once, only for as many candidates as will be checked.
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..search import InvalidQuery, SearchRequest, SearchService, UnknownPlace
+from ..search import InvalidQuery, SearchRequest, SearchService, UnknownPlace, parse_distance
+from ..search.documents import trial_key
 from ..search.geo import Country, Place
-from ..search.query import Filters, read_filters
+from ..search.query import Distance, Filters, read_filters
 from .cards import TrialCard, read_cards
 from .fusion import reciprocal_rank_fusion
+from .hits import HitsReader
 from .models import DEFAULT_WITHIN, PersonInput
 from .semantic import Embedder, VectorIndex
 
-PER_LIST = 100
 SEMANTIC_K = 200
 LEXICAL = "condition"
 NEAR = "near"
@@ -62,15 +65,10 @@ class Scope:
     statuses: Literal["open", "any"]
     place: Place | None
     country: str | None
-    within: str
-
-    def request(self, words: str, near: bool = False) -> SearchRequest:
-        return SearchRequest(q=words, age=self.age, sex=self.sex, status=(self.statuses,), per_page=PER_LIST,
-                             near=f"{self.place.lat:.5f}, {self.place.lon:.5f}" if near and self.place else None,
-                             within=self.within if near and self.place else None)
+    within: Distance
 
     def filters(self) -> Filters:
-        return read_filters(self.request(""))
+        return read_filters(SearchRequest(age=self.age, sex=self.sex, status=(self.statuses,)))
 
 
 class Retriever:
@@ -81,57 +79,66 @@ class Retriever:
         self.embedder = embedder
 
     def scope(self, person: PersonInput, statuses: Literal["open", "any"], age: float | None) -> tuple[Scope, list[str]]:
-        """The person's filters and place; notes for a place that could not be found."""
+        """The person's filters and place; notes for a place or a distance that could not be read."""
         notes: list[str] = []
         place: Place | None = None
         country: str | None = None
         if person.place:
             try:
                 found = self.search.gazetteer.resolve(person.place, suggest=True)
-            except UnknownPlace as exc:
-                notes.append(f"{exc.message} Results are not sorted by distance.")
-            except InvalidQuery as exc:
+            except (UnknownPlace, InvalidQuery) as exc:
                 notes.append(f"{exc.message} Results are not sorted by distance.")
             else:
                 if isinstance(found, Country):
                     country = found.name
                 else:
                     place = found
+        try:
+            within = parse_distance(person.within or DEFAULT_WITHIN)
+        except InvalidQuery as exc:
+            notes.append(f"{exc.message} Looking within {DEFAULT_WITHIN} instead.")
+            within = parse_distance(DEFAULT_WITHIN)
         sex = person.profile.sex
-        within = person.within or DEFAULT_WITHIN
         return Scope(None if age is None else max(0.0, min(125.0, age)), sex, statuses, place, country, within), notes
 
     def retrieve(self, person: PersonInput, scope: Scope, limit: int, use_semantic: bool) -> Retrieval:
+        """The best ``limit`` candidates (fused, each with its card and passing the person's filters)."""
         conditions = person.conditions()
-        lists: dict[str, list[str]] = {}
+        lists: dict[str, list[int]] = {}
         terms: dict[str, tuple[str, ...]] = {}
         notes: list[str] = []
+        filters = scope.filters()
+        reader = HitsReader(self.search)
         for condition in conditions:
-            for near in ((False, True) if scope.place else (False,)):
-                try:
-                    found = self.search.search(scope.request(_words(condition), near))
-                except InvalidQuery as exc:
-                    notes.append(f"Could not search for \u201c{condition[:60]}\u201d: {exc.message}")
-                    break
-                lists[f"{NEAR if near else LEXICAL}:{condition}"] = [h.nct_id for h in found.hits]
-                terms[condition] = tuple(dict.fromkeys(
-                    e.term for c in found.understood.concepts for e in c.expansions))[:40]
+            try:
+                found = reader.condition(_words(condition), filters, scope.place, scope.within.km)
+            except InvalidQuery as exc:
+                notes.append(f"Could not search for \u201c{condition[:60]}\u201d: {exc.message}")
+                continue
+            lists[f"{LEXICAL}:{condition}"] = found.keys
+            if scope.place is not None:
+                lists[f"{NEAR}:{condition}"] = found.near
+            terms[condition] = tuple(dict.fromkeys(
+                e.term for c in found.understood.concepts for e in c.expansions))[:40]
         semantic = use_semantic and self.vectors is not None and self.embedder is not None
         if semantic:
-            lists[SEMANTIC] = [h.nct_id for h in self._semantic(person, conditions)]
+            lists[SEMANTIC] = [trial_key(h.nct_id) for h in self._semantic(person, conditions)]
         fused = reciprocal_rank_fusion(lists)
-        ids = [nct_id for nct_id, _, _ in fused[: limit * 2]]
-        cards = read_cards(self.search.index, ids, scope.filters())
-        candidates = []
-        for nct_id, score, names in fused:
-            card = cards.get(nct_id)
-            if card is None:
-                continue
-            found_for = tuple(dict.fromkeys(n.partition(":")[2] for n in names if n != SEMANTIC))
-            candidates.append(Candidate(card, score, tuple(dict.fromkeys(n.partition(":")[0] for n in names)),
-                                        found_for, {c: terms.get(c, ()) for c in found_for}))
-            if len(candidates) >= limit:
-                break
+        candidates: list[Candidate] = []
+        position = 0
+        while len(candidates) < limit and position < len(fused):
+            chunk = fused[position: position + 2 * (limit - len(candidates))]
+            position += len(chunk)
+            cards = read_cards(self.search.index, [key for key, _, _ in chunk], filters, reader.searcher)
+            for key, score, names in chunk:
+                card = cards.get(key)
+                if card is None:
+                    continue
+                found_for = tuple(dict.fromkeys(n.partition(":")[2] for n in names if n != SEMANTIC))
+                candidates.append(Candidate(card, score, tuple(dict.fromkeys(n.partition(":")[0] for n in names)),
+                                            found_for, {c: terms.get(c, ()) for c in found_for}))
+                if len(candidates) >= limit:
+                    break
         return Retrieval(candidates, tuple(conditions), scope.place, scope.country, tuple(notes), semantic)
 
     def _semantic(self, person: PersonInput, conditions: Sequence[str]):  # type: ignore[no-untyped-def]

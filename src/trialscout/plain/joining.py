@@ -9,6 +9,7 @@ followed closely by a comparison and a number, so nothing is guessed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -23,13 +24,15 @@ from .text import NUMBER, normalize
 
 MAX_THRESHOLDS = 3
 MAX_NEEDS = 3
-MAX_CANNOT = 5
+MAX_CANNOT = 4
 #: Criteria read for thresholds: key limits come early; a list of hundreds says nothing more.
 MAX_ITEMS_READ = 60
 _DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"\w+")
 _RELATIVE = re.compile(r"\s*(?:[x×*](?![a-z])|times\b|fold\b|-fold\b|folds\b)", re.IGNORECASE)
 _NOT_LAB_UNITS = frozenset({"day", "week", "month", "year", "hour", "minute", "second", "time", "dose", "cycle",
                             "session", "visit", "tablet", "capsule", "puff", "drops", "injection", "infusion"})
+_NEXT_WORD = re.compile(r"\s*([^\W\d_][\w/^.]*)")
 _MARKER = re.compile(r"^\s*(?:[-*•·▪◦‣]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 
 
@@ -45,9 +48,15 @@ def criteria_items(text: str, templates: Templates) -> list[Item]:
         from ..eligibility.criteria import split_criteria
     except ImportError:
         return _split_simple(text, templates)
-    parsed = split_criteria(text)
-    headings = {c.index for c in parsed if c.text.rstrip().endswith(":")}
-    return [Item(c.kind, c.text) for c in parsed if c.parent is None or c.parent in headings]
+    return top_items((c.kind, c.text, c.index, c.parent) for c in split_criteria(text))
+
+
+def top_items(criteria: Iterable[tuple[str, str, int, int | None]]) -> list[Item]:
+    """The items this page reads from the eligibility engine's criteria, given as
+    ``(kind, text, index, parent)``: top-level ones and those under a heading-only criterion."""
+    rows = list(criteria)
+    headings = {index for _, text, index, _ in rows if text.rstrip().endswith(":")}
+    return [Item(kind, text) for kind, text, _, parent in rows if parent is None or parent in headings]
 
 
 def _split_simple(text: str, templates: Templates) -> list[Item]:
@@ -73,14 +82,17 @@ def normalize_lines(text: str) -> list[str]:
     return [normalize(line) for line in text.splitlines() if line.strip()]
 
 
-def who_can_join(r: Reading, res: Resources) -> WhoCanJoin:
+def who_can_join(r: Reading, res: Resources, items: Sequence[Item] | None = None) -> WhoCanJoin:
+    """The section; ``items`` are the record's criteria as already split (the stored eligibility
+    parse), else the eligibility text is split here."""
     t = res.templates
     trial = r.trial
     who = WhoCanJoin(basics=_basics(r, res))
     criteria = trial.eligibility.criteria
     if not criteria:
         return who
-    items = criteria_items(criteria, t)
+    if items is None:
+        items = criteria_items(criteria, t)
     used: set[int] = set()
     counts = {"inclusion": 0, "exclusion": 0}
     for n, item in enumerate(items[:MAX_ITEMS_READ]):
@@ -94,7 +106,7 @@ def who_can_join(r: Reading, res: Resources) -> WhoCanJoin:
                 who.thresholds.append(sentence)
                 counts[item.kind] += 1
                 used.add(n)
-    age_words = tuple(t.raw("reading.age_words"))
+    age_words = _age_words(t)
     for n, item in enumerate(items):
         if len(who.needs) >= MAX_NEEDS and len(who.cannot) >= MAX_CANNOT:
             break
@@ -107,8 +119,8 @@ def who_can_join(r: Reading, res: Resources) -> WhoCanJoin:
         line = simplify_item(item.text, res)
         if not line or line in target:
             continue
-        if item.kind == "inclusion" and _only_age(line, age_words):
-            continue
+        if _only_age(line, age_words) or _repeats(line, target):
+            continue  # the ages are said above; a line whose words an earlier one has says nothing new
         target.append(line)
     if who.needs:
         who.needs_heading = t("who.needs_heading")
@@ -117,9 +129,21 @@ def who_can_join(r: Reading, res: Resources) -> WhoCanJoin:
     return who
 
 
-def _only_age(line: str, age_words: tuple[str, ...]) -> bool:
+def _repeats(line: str, earlier: list[str]) -> bool:
+    """Every word of ``line`` is in one earlier line ("Infection" after "Infection of the belly fluid")."""
+    words = set(_WORD.findall(line.lower()))
+    return any(words <= set(_WORD.findall(e.lower())) for e in earlier)
+
+
+@cache
+def _age_words(templates: Templates) -> re.Pattern[str]:
+    words = "|".join(re.escape(w) for w in templates.raw("reading.age_words"))
+    return re.compile(rf"(?<!\w)(?:{words})(?!\w)")
+
+
+def _only_age(line: str, age_words: re.Pattern[str]) -> bool:
     lower = line.lower()
-    return any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", lower) for w in age_words) and len(lower.split()) <= 10
+    return age_words.search(lower) is not None and len(lower.split()) <= 10
 
 
 def _basics(r: Reading, res: Resources) -> list[str]:
@@ -166,20 +190,37 @@ def _patterns(templates: Templates, units: tuple[str, ...]) -> tuple[re.Pattern[
     return single, re.compile(span, re.IGNORECASE)
 
 
+@cache
+def _comparison_words(templates: Templates) -> re.Pattern[str]:
+    """Any comparison or range opener, anywhere: a threshold cannot be read without one."""
+    reading = templates.raw("reading")
+    words = sorted([*reading["comparators"], *reading["range_openers"]], key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
 def threshold_phrase(text: str, res: Resources) -> str | None:
     """ "Total bilirubin (TBil) ≥ 171μmol/L" → "bilirubin, a marker of …, of at least 171 μmol/L"."""
     t = res.templates
     if not _DIGIT.search(text):
         return None
     line = normalize(text)
+    if _comparison_words(t).search(line) is None:
+        return None  # no comparison and no range: no threshold, whatever lab it names
     labs = res.glossary.find(line, kinds=("lab",))
     if not labs:
         return None
     single, span = _patterns(t, _threshold_units(res))
     lab = labs[0]
+    for later in labs[1:]:  # "PT INR > 2.0": the value belongs to the name next to it
+        if later.entry is not lab.entry and later.start >= lab.end and not line[lab.end:later.start].strip():
+            lab = later
     tail = line[lab.end:lab.end + 120]
     comparison = None
     m = span.match(tail)
+    units = res.lexicon.units
+    if m and ((not m.group("lowunit") and _unit_left_out(tail, m.end("low"), units))
+              or (not m.group("highunit") and _unit_left_out(tail, m.end("high"), units))):
+        return None  # the value has a unit we cannot state: no number rather than a misleading one
     if m:
         low = _value(m.group("low"), m.group("lowunit"))
         high = _value(m.group("high"), m.group("highunit"))
@@ -190,6 +231,10 @@ def threshold_phrase(text: str, res: Resources) -> str | None:
             op = _comparator(m.group("cmp"), t)
             if op is None:
                 return None
+            if _change_words(t).search(tail[:m.start("cmp")]):
+                return None  # "PT prolongation greater than 3 seconds": a change, not a level
+            if not (m.group("uln") or m.group("unit")) and _unit_left_out(tail, m.end("num"), units):
+                return None  # "3 seconds": a unit we cannot state, so no number at all
             if not m.group("uln") and _RELATIVE.match(tail[m.end():]):
                 return None  # "1.5 times of upper limit…" in words we do not know: say nothing
             if m.group("uln"):
@@ -203,6 +248,21 @@ def threshold_phrase(text: str, res: Resources) -> str | None:
     return _name_phrase(lab.entry, comparison, t)
 
 
+def _unit_left_out(tail: str, end: int, units: tuple[str, ...]) -> bool:
+    """The number ending at ``end`` is followed by a unit the phrase would not carry."""
+    m = _NEXT_WORD.match(tail, end)
+    if m is None:
+        return False
+    word = m.group(1).lower()
+    return "/" in word or word in units or unit_key(word) in _NOT_LAB_UNITS
+
+
+@cache
+def _change_words(templates: Templates) -> re.Pattern[str]:
+    words = templates.raw("reading.change_words")
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
+
+
 @cache
 def _threshold_units_of(units: tuple[str, ...]) -> tuple[str, ...]:
     """Units a lab value can have: not durations or counts of times ("for at least 6 weeks")."""
@@ -213,9 +273,13 @@ def _threshold_units(res: Resources) -> tuple[str, ...]:
     return _threshold_units_of(res.lexicon.units)
 
 
+@cache
+def _comparators(t: Templates) -> dict[str, str]:
+    return {k.lower(): v for k, v in t.raw("reading.comparators").items()}
+
+
 def _comparator(word: str, t: Templates) -> str | None:
-    table = {k.lower(): v for k, v in t.raw("reading.comparators").items()}
-    return table.get(word.lower().strip())
+    return _comparators(t).get(word.lower().strip())
 
 
 def _value(number: str, unit: str | None) -> str:

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from .errors import RulesError
-from .text import NUMBER, value_key
+from .text import NUMBER_AT_DIGIT, value_key
 
 RULES_DIR = Path(__file__).with_name("rules")
 _UNIT_SYNONYMS = {
@@ -36,6 +36,16 @@ class Lexicon:
     common_words: frozenset[str]
     quantity: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
 
+    def __post_init__(self) -> None:
+        by_value: dict[str, list[str]] = {}
+        for word, value in self.number_words.items():
+            by_value.setdefault(value, []).append(word)
+        object.__setattr__(self, "_by_value", {v: tuple(w) for v, w in by_value.items()})
+
+    def words_for(self, key: str) -> tuple[str, ...]:
+        """The number words that stand for the number ``key`` ("2" → ("two", "second", ...))."""
+        return self._by_value.get(key, ())
+
     def is_claim_word(self, lower: str, suffixes: bool = True) -> bool:
         if lower in self.not_claims:
             return False
@@ -51,6 +61,22 @@ def unit_key(unit: str) -> str:
     return _UNIT_SYNONYMS.get(u, u)
 
 
+def _quantity_pattern(units: tuple[str, ...]) -> re.Pattern[str]:
+    """A number and one of ``units`` (longest first), in any case: groups (number, unit).
+
+    The units are grouped by first letter, each group behind a look-ahead for that letter, and
+    a look-ahead for any first letter follows the number: the search drops most numbers, and
+    most units, without trying the units one by one. Same matches as the plain alternation.
+    """
+    groups: dict[str, list[str]] = {}
+    for unit in units:
+        head = next((k for k in groups if re.fullmatch(re.escape(k), unit[0], re.IGNORECASE)), unit[0])
+        groups.setdefault(head, []).append(re.escape(unit).replace(r"\ ", r"\s?"))
+    alternatives = "|".join(f"(?={re.escape(head)})(?:{'|'.join(group)})" for head, group in groups.items())
+    starts = "".join(re.escape(head) for head in groups)
+    return re.compile(rf"({NUMBER_AT_DIGIT})(?=\s*[{starts}])\s*((?:{alternatives}))(?![\w/])", re.IGNORECASE)
+
+
 @cache
 def load_lexicon(lang: str = "en") -> Lexicon:
     path = RULES_DIR / f"grounding.{lang}.json"
@@ -62,8 +88,7 @@ def load_lexicon(lang: str = "en") -> Lexicon:
         raise RulesError(f"{path}: not valid JSON ({exc}); fix the file") from None
     try:
         units = tuple(sorted({u.lower() for u in data["units"]}, key=len, reverse=True))
-        pattern = "|".join(re.escape(u).replace(r"\ ", r"\s?") for u in units)
-        quantity = re.compile(rf"(?=\d)({NUMBER.pattern})\s*({pattern})(?![\w/])", re.IGNORECASE)
+        quantity = _quantity_pattern(units)
         return Lexicon(
             number_words={k.lower(): value_key(v) for k, v in data["number_words"].items()},
             units=units,

@@ -95,7 +95,7 @@ def display_condition(text: str, res: Resources) -> str:
     titled = sum(1 for w in words if w[:1].isupper()) >= max(1, len(words) - 1)
     if not titled:
         return text
-    keep = {w.lower() for w in res.templates.raw("reading.keep_case")}
+    keep = res.templates.word_set("reading.keep_case")
     out = []
     for w in words:
         bare = w.strip("()[],;")
@@ -110,7 +110,7 @@ def display_condition(text: str, res: Resources) -> str:
 
 
 def _conditions(trial: Trial, res: Resources) -> list[str]:
-    skip = {s.lower() for s in res.templates.raw("reading.non_conditions")}
+    skip = res.templates.word_set("reading.non_conditions")
     picked: list[str] = []
     seen_words: set[str] = set()
     for raw in trial.conditions:
@@ -214,7 +214,7 @@ def _routes(trial: Trial, res: Resources) -> list[Entry]:
         for m in res.glossary.find(text, kinds=("route",)):
             if all(m.entry.plain != r.plain for r in routes):
                 routes.append(m.entry)
-    broad = {b.lower() for b in res.templates.raw("reading.broad_routes")}
+    broad = res.templates.word_set("reading.broad_routes")
     specific = [r for r in routes if r.term.lower() not in broad]
     return (specific or routes)[:2]
 

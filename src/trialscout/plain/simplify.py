@@ -18,6 +18,7 @@ from .text import capitalize_first, ensure_period, normalize, word_count
 
 _BRACKETS = re.compile(r"\s*[(\[][^()\[\]]{0,200}[)\]]")
 _CLAUSE_END = re.compile(r"[;。]")
+_WORDS = re.compile(r"\w+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:])")
 
 MAX_SENTENCE_WORDS = 20
@@ -67,7 +68,7 @@ def simplify_item(text: str, res: Resources) -> str | None:
         return None
     lowered = text.lower()
     single, phrases = skip
-    if not single.isdisjoint(re.findall(r"\w+", lowered)) or any(p in lowered for p in phrases):
+    if not single.isdisjoint(_WORDS.findall(lowered)) or any(p in lowered for p in phrases):
         return None
     line = drop_brackets(normalize(text)) if "(" in text or "[" in text else normalize(text)
     line = _CLAUSE_END.split(line, maxsplit=1)[0].strip(" .,:")
@@ -77,4 +78,11 @@ def simplify_item(text: str, res: Resources) -> str | None:
     line = res.glossary.replace(line, kinds=PLAIN_KINDS).strip(" .,:")
     if not line or word_count(line) > MAX_ITEM_WORDS:
         return None
-    return capitalize_first(line)
+    return capitalize_first(_extra_articles(templates=res.templates).sub(r"\1 ", line))
+
+
+@cache
+def _extra_articles(templates: Templates) -> re.Pattern[str]:
+    """ "a"/"an" right after a determiner or an adjective (the glossary's plain words start with one)."""
+    words = "|".join(re.escape(w) for w in sorted(templates.raw("reading.no_article_after"), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)({words})\s+an?\s+(?=\w)", re.IGNORECASE)

@@ -14,7 +14,8 @@ from .labels import label
 from .reading import Reading, is_code
 from .resources import Resources
 from .simplify import simplify_sentence
-from .text import capitalize_first, join_words, normalize, split_sentences, word_count
+from .dosing import dose_texts, read_dose
+from .text import capitalize_first, ensure_period, join_words, normalize, split_sentences, word_count
 
 MAX_HEADLINE_WORDS = 12
 MIN_SENTENCES, MAX_SENTENCES = 3, 5
@@ -76,11 +77,13 @@ def _headline_treatments(r: Reading, res: Resources) -> list[str]:
 def summary_variants(r: Reading, res: Resources) -> list[Variants]:
     """Each summary sentence as a list of variants, richest first; empty sentences left out."""
     builders: list[Callable[[Reading, Resources], Variants]] = [
-        _what, _explain, _size, _phase, _given, _measures]
-    sentences = [b(r, res) for b in builders]
-    sentences = [s for s in sentences if s]
-    if len(sentences) > MAX_SENTENCES:
-        sentences = [s for i, s in enumerate(sentences) if i != 1][:MAX_SENTENCES]
+        _what, _explain, _size, _phase, _given, _dose, _measures]
+    built = [(b, b(r, res)) for b in builders]
+    built = [(b, s) for b, s in built if s]
+    for spare in (_explain, _phase):  # dropped first when there are too many sentences
+        if len(built) > MAX_SENTENCES:
+            built = [(b, s) for b, s in built if b is not spare]
+    sentences = [s for _, s in built][:MAX_SENTENCES]
     if len(sentences) < MIN_SENTENCES:
         for extra in _fillers(r, res):
             if any(extra in s for s in sentences):
@@ -210,6 +213,38 @@ def _given(r: Reading, res: Resources) -> Variants:
     if tested and tested[0].type and t.has(f"delivery.{tested[0].type}"):
         return [t(f"delivery.{tested[0].type}")]
     return []
+
+
+def _dose(r: Reading, res: Resources) -> Variants:
+    """"Each dose is 1×10^8 cells; 2 doses are given 24 weeks apart." (nothing when unsure)"""
+    if r.observational:
+        return []
+    texts = dose_texts(r.trial, [x.name for x in r.tested], res.lang)
+    dose = read_dose(texts, res.lang) if texts else None
+    if dose is None:
+        return []
+    t = res.templates
+    parts = []
+    if dose.amount:
+        parts.append(t("dose.amount", amount=dose.amount))
+    schedule = None
+    if dose.count and dose.interval:
+        parts.append(t("dose.count_apart", count=dose.count, interval=dose.interval))
+    elif dose.count:
+        parts.append(t("dose.count", count=dose.count))
+    elif dose.interval and dose.amount:
+        parts.append(t("dose.apart", interval=dose.interval))
+    if dose.every:
+        schedule = t("dose.every", every=dose.every)
+    elif dose.frequency:
+        schedule = t("dose.frequency", frequency=dose.frequency)
+    if schedule and dose.duration and not dose.count:
+        schedule = t("dose.duration", schedule=schedule, duration=dose.duration)
+    if schedule:
+        parts.append(schedule)
+    if not parts:
+        return []
+    return [ensure_period(capitalize_first(t.raw("dose.joiner").join(parts)))]
 
 
 def _measures(r: Reading, res: Resources) -> Variants:

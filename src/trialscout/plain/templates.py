@@ -58,6 +58,17 @@ class Templates:
             found = cache[key] = (template, frozenset(n for _, n, _, _ in _FORMATTER.parse(template) if n))
         return found
 
+    def word_set(self, key: str) -> frozenset[str]:
+        """A list of words or phrases in lower case, as a set (read once)."""
+        cache: dict[str, frozenset[str]] = self.__dict__.setdefault("_word_sets", {})
+        found = cache.get(key)
+        if found is None:
+            value = self.raw(key)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise RulesError(f"{self.source}: {key!r} must be a list of words")
+            found = cache[key] = frozenset(v.lower() for v in value)
+        return found
+
     def lines(self, key: str) -> list[str]:
         value = self.raw(key)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -14,6 +14,9 @@ from functools import lru_cache
 WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 #: A number written with digits, not glued to a preceding letter ("HbA1c" holds none).
 NUMBER = re.compile(r"(?<![^\W\d_])(?<![\d.,])\d+(?:[.,]\d+)*")
+#: The same numbers, written to start with a digit so a search skips to the next digit fast
+#: (the two look-behinds test the character before that first digit).
+NUMBER_AT_DIGIT = r"\d(?<![^\W\d_]\d)(?<![\d.,]\d)\d*(?:[.,]\d+)*"
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>^|~=≥≤/%&$@:;,?'\"])")
 _SPACES = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+(?=\S)|(?<=[。！？])(?=\S)")
@@ -24,6 +27,12 @@ _SPELLING = (("ae", "e"), ("oe", "e"), ("our", "or"))
 def unescape(text: str) -> str:
     """Remove the registry's Markdown escapes (``\\>`` → ``>``, ``1\\*10\\^8`` → ``1*10^8``)."""
     return _MD_ESCAPE.sub(r"\1", text)
+
+
+def registry_display(text: str | None) -> str:
+    """Registry free text as a reader should see it: the Markdown escapes removed
+    (``1\\*10\\^8`` → ``1*10^8``), nothing else changed. HTML escaping stays the page's job."""
+    return unescape(text) if text else ""
 
 
 def normalize_chars(text: str) -> str:
@@ -49,6 +58,7 @@ def word_count(text: str) -> int:
     return len(WORD.findall(text))
 
 
+@lru_cache(maxsize=65536)
 def number_key(raw: str) -> str | None:
     """Canonical form of a written number: ``1,000`` → ``1000``; ``17.10`` → ``17.1``; ``1,5`` → ``1.5``."""
     text = raw
@@ -113,7 +123,10 @@ def capitalize_first(text: str) -> str:
     """Upper-case the first letter only (``"stem cells (CG-BM1)"`` → ``"Stem cells (CG-BM1)"``)."""
     for i, ch in enumerate(text):
         if ch.isalpha():
-            return text[:i] + ch.upper() + text[i + 1:]
+            upper = ch.upper()
+            if len(upper) != 1 or upper.lower() != ch:
+                return text  # "ı" → "I" → "i", "ß" → "SS": a letter the record does not have
+            return text[:i] + upper + text[i + 1:]
         if not ch.isspace() and ch not in "\"'(":
             return text
     return text

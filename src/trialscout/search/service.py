@@ -8,21 +8,21 @@ are ordered by score, then distance, then id, so pages never overlap or skip.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import tantivy
 
 from ..config import Settings
-from .documents import NOT_STATED, STATUS_CODE, STATUS_CODES, CardSite
+from .documents import NOT_STATED, STATUS_CODE, CardSite
 from .errors import InvalidQuery, SearchError, UnknownPlace
 from .facets import Facets, count, count_by_status, facet_values
-from .geo import Country, DistanceFrom, Gazetteer, Place, default_gazetteer
+from .geo import Country, DistanceFrom, Gazetteer, Place, default_gazetteer, distances_km
 from .index import SearchIndex
-from .matching import combine, covering_cells, filter_queries, open_bonus, text_query
+from .matching import cell_numbers, combine, covering_cells, facet_cells, filter_queries, open_bonus, text_query
 from .query import (
     MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, OPEN_GROUP, Distance, Filters, SearchRequest, Understood,
     find_place, parse_distance, read_filters, understand,
@@ -37,6 +37,7 @@ OPEN_FACTOR = 1.25  # with a place and any status: open trials' scores are multi
 MAX_NEAR_CANDIDATES = 20_000
 MAX_KEY_FILTER = 5_000  # up to this many candidates, read only their sites
 MAX_SITES = 500_000
+FACETS_BUT_STATUS = ("phase", "country", "condition")
 
 
 class IndexLexicon:
@@ -193,10 +194,10 @@ class SearchService:
                          f"{MAX_NEAR_CANDIDATES:,} text matches. Add words or filters to narrow the search.")
         offset = (request.page - 1) * request.per_page
         hits = []
-        for score, _, _, address in measured.ranked[offset:offset + request.per_page]:
+        for score, address in measured.ranked.page(offset, request.per_page):
             nct_id, card = self.index.card(searcher, address)
             hits.append(_hit(nct_id, card, score, _nearest(card, filters, place, radius.km)[1]))
-        facets = self._near_facets(searcher, [r[2] for r in measured.ranked], measured.in_area, filters)
+        facets = self._near_facets(searcher, text, filters, measured)
         return SearchResults(tuple(hits), len(measured.ranked), request.page, request.per_page, facets,
                              plan.understood, place=place, radius=radius, countries=plan.countries,
                              notes=tuple(notes) + _relaxed_note(relaxed), relaxed=relaxed)
@@ -214,39 +215,65 @@ class SearchService:
                         kind=_kind(text))
         found = searcher.search(query, MAX_NEAR_CANDIDATES, count=True)
         if not found.hits:
-            return _Measured([], [], False)
+            return _Measured(_Ranked.empty(), np.zeros(0, dtype=np.uint64), False)
         addresses = [a for _, a in found.hits]
-        keys = searcher.fast_field_values("key", addresses)
-        codes = searcher.fast_field_values("status_code", addresses)
+        keys = np.array(searcher.fast_field_values("key", addresses), dtype=np.uint64)
+        codes = np.array(searcher.fast_field_values("status_code", addresses), dtype=np.int64)
         site_filters = list(area)
         if filters.countries:
             site_filters.append(tantivy.Query.term_set_query(schema, "country", list(filters.countries)))
         if len(keys) <= MAX_KEY_FILTER:
-            site_filters.append(tantivy.Query.term_set_query(schema, "key", list(keys)))
+            site_filters.append(tantivy.Query.term_set_query(schema, "key", keys.tolist()))
         sites = searcher.search(combine(schema, site_filters, kind="site"), MAX_SITES, count=False)
-        nearest_any, nearest_fit = _measure_sites(searcher, [a for _, a in sites.hits], filters, place, radius.km)
-        ranked, in_area = [], []
-        for (score, address), key, code in zip(found.hits, keys, codes):
-            if key not in nearest_any:
-                continue
-            in_area.append(key)
-            status = STATUS_CODES[code]
-            fit = nearest_fit.get(key)
-            if fit is None or (filters.statuses is not None and status not in filters.statuses):
-                continue
-            factor = 1 + NEAR_WEIGHT * (1 - fit / radius.km)
-            if filters.statuses is None and status in OPEN_GROUP:
-                factor *= OPEN_FACTOR
-            ranked.append(((score if text else 1.0) * factor, fit, key, address))
-        ranked.sort(key=lambda r: (-r[0], r[1], r[2]))
-        return _Measured(ranked, in_area, found.count > MAX_NEAR_CANDIDATES)
+        sites_read = _read_sites(searcher, [a for _, a in sites.hits], filters.statuses is not None)
+        any_keys, any_km, fit_keys, fit_km = _measure_sites(sites_read, filters, place, radius.km)
+        in_area = np.isin(keys, any_keys)
+        fit = _lookup(fit_keys, fit_km, keys)
+        passing = in_area & ~np.isnan(fit)
+        if filters.statuses is not None:
+            passing &= np.isin(codes, _codes(filters.statuses))
+        scores = np.array([score for score, _ in found.hits], dtype=np.float64) if text else np.ones(len(keys))
+        factor = 1 + NEAR_WEIGHT * (1 - fit / radius.km)
+        if filters.statuses is None:
+            factor = np.where(np.isin(codes, _codes(OPEN_GROUP)), factor * OPEN_FACTOR, factor)
+        chosen = np.flatnonzero(passing)
+        final = (scores * factor)[chosen]
+        order = chosen[np.lexsort((keys[chosen], fit[chosen], -final))]
+        ranked = _Ranked(order, (scores * factor), fit, keys, addresses)
+        grid = facet_cells(place.lat, place.lon, radius.km) if cells and not filters.countries else None
+        in_grid = np.isin(keys, site_keys_in(grid, sites_read)) if grid else None
+        statuses_fit = filters.statuses is None
+        trial_fits = np.ones(len(keys), bool) if statuses_fit else np.isin(codes, _codes(filters.statuses or ()))
+        return _Measured(ranked, keys[in_area], found.count > MAX_NEAR_CANDIDATES, grid,
+                         None if in_grid is None else keys[in_grid & ~in_area],
+                         None if in_grid is None else keys[in_grid & trial_fits & ~passing])
 
-    def _near_facets(self, searcher: tantivy.Searcher, passing: list[int], in_area: list[int],
-                     filters: Filters) -> Facets:
+    def _near_facets(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters,
+                     measured: "_Measured") -> Facets:
+        """Counts for the trials found near the place. One aggregation counts the trials with a site in the
+        grid cells around the circle (the circle's box, in fine cells); the few of those that are not in the
+        circle (or have no fitting site in it) are counted again by key and taken off. Without such cells
+        (a country filter, a circle the size of a continent), trials are counted by key."""
         schema = self.index.schema
-        counted = count(searcher, _keys_query(schema, passing), ("phase", "country", "condition")) if passing else {}
-        statuses = count(searcher, _keys_query(schema, in_area), ("status",)) if in_area else {}
-        return _facets(statuses, counted, filters)
+        if measured.grid is None:
+            passing, in_area = measured.ranked.keys(), measured.in_area.tolist()
+            counted = count(searcher, _keys_query(schema, passing), FACETS_BUT_STATUS) if passing else {}
+            statuses = count(searcher, _keys_query(schema, in_area), ("status",)) if in_area else {}
+            return _facets(statuses, counted, filters)
+        if not len(measured.ranked) and not len(measured.in_area):
+            return _facets({}, {}, filters)
+        area = tantivy.Query.term_set_query(schema, "cell", measured.grid)
+        query = combine(schema, ([text] if text else []) + filter_queries(schema, filters, with_status=False) + [area],
+                        kind=_kind(text))
+        counted = count_by_status(searcher, query, filters.statuses, "country")
+        # When the candidates were cut at MAX_NEAR_CANDIDATES the trials beyond them were not measured: the
+        # counts are then those of the cells (trials near the circle, not only in it).
+        if not measured.truncated:
+            for keys, fields in ((measured.outside_any, ("status",)), (measured.outside_fit, FACETS_BUT_STATUS)):
+                if keys is not None and len(keys):
+                    counted = _less(counted, count(searcher, _keys_query(schema, keys.tolist()), fields,
+                                                   every_value=True))
+        return _facets(counted, counted, filters)
 
 
 def _facets(statuses: dict[str, list[tuple[str, int]]], counted: dict[str, list[tuple[str, int]]],
@@ -260,10 +287,62 @@ def _facets(statuses: dict[str, list[tuple[str, int]]], counted: dict[str, list[
 
 
 @dataclass(frozen=True)
+class _Ranked:
+    """Candidates that pass, best first: ``order`` indexes the candidate arrays."""
+
+    order: np.ndarray
+    scores: np.ndarray
+    km: np.ndarray  # to the nearest fitting site
+    key: np.ndarray
+    addresses: list[Any]
+
+    @classmethod
+    def empty(cls) -> "_Ranked":
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.uint64), [])
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def page(self, offset: int, size: int) -> list[tuple[float, Any]]:
+        return [(float(self.scores[i]), self.addresses[i]) for i in self.order[offset:offset + size]]
+
+    def keys(self) -> list[int]:
+        return self.key[self.order].tolist()
+
+
+@dataclass(frozen=True)
 class _Measured:
-    ranked: list[tuple[float, float, int, Any]]  # (score, km to the nearest fitting site, key, address)
-    in_area: list[int]  # keys of trials with any site in the circle (for the status counts)
+    ranked: _Ranked
+    in_area: np.ndarray  # keys of trials with any site in the circle (for the status counts)
     truncated: bool
+    grid: list[str] | None = None  # fine cells around the circle, for the facet counts
+    outside_any: np.ndarray | None = None  # keys of trials with a site in those cells but none in the circle
+    outside_fit: np.ndarray | None = None  # ... whose status fits but who have no fitting site in the circle
+
+
+Counts = dict[str, list[tuple[str, int]]]
+
+
+def _less(counted: Counts, less: Counts) -> Counts:
+    """``counted`` with the counts in ``less`` taken off (values left at zero are dropped)."""
+    out = dict(counted)
+    for name, values in less.items():
+        minus = dict(values)
+        kept = [(value, n - minus.get(value, 0)) for value, n in counted.get(name, [])]
+        out[name] = sorted(((v, n) for v, n in kept if n > 0), key=lambda kv: (-kv[1], kv[0]))
+    return out
+
+
+def _codes(statuses: Iterable[str]) -> np.ndarray:
+    return np.array(sorted(STATUS_CODE[s] for s in statuses if s in STATUS_CODE), dtype=np.int64)
+
+
+def _lookup(sorted_keys: np.ndarray, values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``values`` for ``keys`` (NaN where ``sorted_keys`` lacks the key)."""
+    if not len(sorted_keys):
+        return np.full(len(keys), np.nan)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return np.where(sorted_keys[at] == keys, values[at], np.nan)
 
 
 def _kind(text: tantivy.Query | None) -> str | None:
@@ -277,27 +356,54 @@ def _keys_query(schema: tantivy.Schema, keys: list[int]) -> tantivy.Query | None
     return combine(schema, [tantivy.Query.term_set_query(schema, "key", keys)])
 
 
-def _measure_sites(searcher: tantivy.Searcher, addresses: list[Any], filters: Filters, place: Place,
-                   radius_km: float) -> tuple[dict[int, float], dict[int, float]]:
-    """Per trial key: km to its nearest site in the circle, and to its nearest site that fits the status filter."""
-    if not addresses:
-        return {}, {}
-    lats = searcher.fast_field_values("site_lat", addresses)
-    lons = searcher.fast_field_values("site_lon", addresses)
-    keys = searcher.fast_field_values("key", addresses)
-    codes = searcher.fast_field_values("site_status", addresses)
-    allowed = None if filters.statuses is None else {STATUS_CODE[s] for s in filters.statuses if s in STATUS_CODE}
-    within = DistanceFrom(place.lat, place.lon, radius_km).within
-    nearest_any: dict[int, float] = {}
-    nearest_fit: dict[int, float] = {}
-    for lat, lon, key, code in zip(lats, lons, keys, codes):
-        if lat is None or lon is None or (km := within(lat, lon)) is None:
-            continue
-        if km < nearest_any.get(key, math.inf):
-            nearest_any[key] = km
-        if (allowed is None or code in allowed) and km < nearest_fit.get(key, math.inf):
-            nearest_fit[key] = km
-    return nearest_any, nearest_fit
+@dataclass(frozen=True)
+class _Sites:
+    """Sites read from the index's fast fields (one entry per site document)."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    key: np.ndarray
+    status: np.ndarray | None  # effective status codes, read only when a status filter needs them
+
+
+def _read_sites(searcher: tantivy.Searcher, addresses: list[Any], with_status: bool) -> _Sites:
+    def column(name: str, dtype: Any) -> np.ndarray:
+        return np.array(searcher.fast_field_values(name, addresses) if addresses else [], dtype=dtype)
+
+    return _Sites(column("site_lat", np.float64), column("site_lon", np.float64), column("key", np.uint64),
+                  column("site_status", np.int64) if with_status else None)
+
+
+def _measure_sites(sites: _Sites, filters: Filters, place: Place,
+                   radius_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per trial key (sorted): km to its nearest site in the circle; and the same for its sites that fit the
+    status filter. All sites are measured at once."""
+    km = distances_km(place.lat, place.lon, sites.lat, sites.lon)
+    inside = km <= radius_km  # NaN (no coordinates) compares false
+    any_keys, any_km = _nearest_per_key(sites.key[inside], km[inside])
+    if sites.status is None or filters.statuses is None:
+        return any_keys, any_km, any_keys, any_km
+    fits = inside & np.isin(sites.status, _codes(filters.statuses))
+    return (any_keys, any_km) + _nearest_per_key(sites.key[fits], km[fits])
+
+
+def site_keys_in(grid: list[str], sites: _Sites) -> np.ndarray:
+    """Keys of the trials with a site in one of the ``grid`` cells (all of one level)."""
+    level = int(grid[0].split(":", 1)[0])
+    wanted = np.array(sorted({int(c.split(":")[1]) * 1_000_000 + int(c.split(":")[2]) for c in grid}), dtype=np.int64)
+    found = cell_numbers(level, sites.lat, sites.lon)
+    return np.unique(sites.key[np.isin(found, wanted)])
+
+
+def _nearest_per_key(keys: np.ndarray, km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique keys (sorted) and the smallest km of each."""
+    if not len(keys):
+        return keys, km
+    order = np.lexsort((km, keys))
+    keys, km = keys[order], km[order]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    return keys[first], km[first]
 
 
 def _relaxed_note(relaxed: bool) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from .text import MAX_TOKEN_CHARS, edit_distance, stem, stems, typo_allowance, w
 DATA = Path(__file__).with_name("vocabulary.json")
 NARROWER_WEIGHT = 0.8
 MAX_DEPTH = 3
+MAX_REMEMBERED_TERMS = 200_000
 _TOKEN = re.compile(r"[^\W_]+")
 
 
@@ -95,7 +96,9 @@ class Vocabulary:
     _by_stem: dict[str, list[tuple[_Key, int]]] = field(default_factory=dict)
     _narrower: dict[str, list[str]] = field(default_factory=dict)
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
+    _longest: dict[str, int] = field(default_factory=dict)  # first stem of a term → most words of such a term
     _words: frozenset[str] = frozenset()
+    _term_mentions: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     version: str = ""
 
     @classmethod
@@ -127,6 +130,7 @@ class Vocabulary:
                     continue
                 all_words.update(key.words)
                 self._keys.setdefault(key.stems, []).append(key)
+                self._longest[key.stems[0]] = min(8, max(self._longest.get(key.stems[0], 0), len(key.stems)))
                 if len(key.stems) > 1:
                     for position, token in enumerate(key.stems):
                         self._by_stem.setdefault(token, []).append((key, position))
@@ -150,11 +154,44 @@ class Vocabulary:
 
     def mentions(self, text: str) -> set[str]:
         """Concepts a record's text names (exact words, longest phrase first), with all their broader
-        concepts: what the index files the record under ("ACLF" → also "liver failure", "liver disease")."""
+        concepts: what the index files the record under ("ACLF" → also "liver failure", "liver disease").
+
+        The same reading as ``match(tokenize(text), fuzzy=False)``, without building tokens (index time
+        reads every title, condition and MeSH term of every record)."""
+        if text.isascii():
+            raws = [r for r in _TOKEN.findall(text) if len(r) <= MAX_TOKEN_CHARS and r.lower() != "s"]
+            found_stems = [stem(r.lower()) for r in raws]
+        else:
+            tokens = [t for t in tokenize(text) if t.word != "s"]
+            raws, found_stems = [t.raw for t in tokens], [t.stem for t in tokens]
         found: set[str] = set()
-        for match in self.match(tokenize(text), fuzzy=False):
-            found.add(match.concept.name)
-            found |= self._ancestors[match.concept.name]
+        a, n, longest = 0, len(found_stems), self._longest
+        while a < n:
+            end, concept, most = a + 1, None, longest.get(found_stems[a])
+            if most is None:  # no term starts with this word
+                a = end
+                continue
+            for b in range(min(n, a + most), a, -1):
+                for key in self._keys.get(tuple(found_stems[a:b]), ()):
+                    if key.raw is None or key.raw == " ".join(raws[a:b]):
+                        end, concept = b, key.concept
+                        break
+                if concept is not None:
+                    break
+            if concept is not None:
+                found.add(concept)
+                found |= self._ancestors[concept]
+            a = end
+        return found
+
+    def mentions_term(self, term: str) -> frozenset[str]:
+        """:meth:`mentions` for a short text that recurs across records (a condition, a MeSH term or ancestor,
+        a keyword, a treatment's name): remembered, since a registry names "Breast Cancer" thousands of times."""
+        found = self._term_mentions.get(term)
+        if found is None:
+            if len(self._term_mentions) >= MAX_REMEMBERED_TERMS:
+                self._term_mentions.clear()
+            found = self._term_mentions[term] = frozenset(self.mentions(term))
         return found
 
     def match(self, tokens: Sequence[QueryToken], fuzzy: bool = True) -> list[ConceptMatch]:
@@ -162,7 +199,8 @@ class Vocabulary:
         kept = [i for i, t in enumerate(tokens) if t.word != "s"]  # "Parkinson's" = "Parkinsons"
         found: list[tuple[int, int, bool, _Key]] = []  # (start, end) in kept positions
         for a in range(len(kept)):
-            for b in range(a + 1, min(len(kept), a + 8) + 1):
+            longest = self._longest.get(tokens[kept[a]].stem, 0)  # no term starts here: nothing to look up
+            for b in range(a + 1, min(len(kept), a + min(8, longest)) + 1):
                 key_stems = tuple(tokens[kept[i]].stem for i in range(a, b))
                 for key in self._keys.get(key_stems, ()):
                     if key.raw is None or key.raw == " ".join(tokens[kept[i]].raw for i in range(a, b)):

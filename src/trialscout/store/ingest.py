@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..registry.files import SourceRecord
-from ..trial import InvalidRecord, record_id_of, trial_from_ctgov
-from .records import PreparedRecord, prepare
+from ..trial import InvalidRecord, record_id_of
+from .records import PreparedRecord, prepare_study
 from .repository import TrialStore, UpsertResult
 
 
@@ -49,7 +49,7 @@ def prepare_record(record: SourceRecord) -> PreparedRecord | Rejected:
     if record.error is not None or record.study is None:
         return Rejected(record.source, "?", record.error or "empty record")
     try:
-        return prepare(trial_from_ctgov(record.study))
+        return prepare_study(record.study)
     except InvalidRecord as exc:
         return Rejected(record.source, exc.record_id, exc.reason)
     except (ValueError, TypeError) as exc:  # pydantic's own checks

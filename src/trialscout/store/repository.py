@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -87,6 +89,9 @@ def _dumps(value: Any) -> str:
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # 16 KiB pages hold a whole record (about 15 KB of JSON) where 4 KiB ones chain four: a bulk import
+    # costs about a sixth less. Only a new database takes it (a no-op on an existing one).
+    cursor.execute("PRAGMA page_size=16384")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -102,6 +107,36 @@ def create_store_engine(url: str) -> sa.Engine:
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _on_connect)
     return engine
+
+
+@lru_cache(maxsize=32)
+def _compiled_insert(table: sa.Table, keys: tuple[str, ...], dialect: sa.Dialect) -> tuple[str, tuple[str, ...] | None,
+                                                                                         list[tuple[str, Any]]]:
+    """An INSERT of ``keys`` into ``table`` compiled for ``dialect``: its SQL, the order of its parameters
+    (None for a driver taking them by name) and the converters of the columns that need one."""
+    compiled = table.insert().compile(dialect=dialect, column_keys=list(keys))
+    converters = [(column.key, column.type.dialect_impl(dialect).bind_processor(dialect)) for column in table.c
+                  if column.key in keys]
+    order = tuple(compiled.positiontup) if compiled.positional else None
+    return compiled.string, order, [(key, convert) for key, convert in converters if convert is not None]
+
+
+def _insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """``conn.execute(table.insert(), rows)`` with the SQL compiled once and the rows handed to the driver
+    as they are: SQLAlchemy's own work per row was about a quarter of the store's share of a bulk import."""
+    if not rows:
+        return
+    sql, order, converters = _compiled_insert(table, tuple(rows[0]), conn.dialect)
+    for key, convert in converters:
+        done: dict[int, Any] = {}  # each value converted once (every row of a batch has the same timestamp)
+        for row in rows:
+            value = row[key]
+            row[key] = done[id(value)] if id(value) in done else done.setdefault(id(value), convert(value))
+    if order is None:  # the driver takes parameters by name (psycopg)
+        conn.exec_driver_sql(sql, rows)
+    else:  # by position (sqlite3)
+        conn.exec_driver_sql(sql, [tuple(row[k] for k in order) for row in rows] if len(order) == 1
+                             else list(map(itemgetter(*order), rows)))
 
 
 #: Called inside each upsert's transaction, after its rows are written: ``hook(conn, result, now)``
@@ -198,10 +233,8 @@ class TrialStore:
                 new_versions.append(row)
                 previous = trial
             conn.execute(trials.update().where(trials.c.nct_id == nct_id), self._trial_row(item.record, version, now))
-        if new_trials:
-            conn.execute(trials.insert(), new_trials)
-        if new_versions:
-            conn.execute(trial_versions.insert(), new_versions)
+        _insert_many(conn, trials, new_trials)
+        _insert_many(conn, trial_versions, new_versions)
 
     def _current(self, conn: sa.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}

@@ -1,10 +1,12 @@
 """Map a ClinicalTrials.gov API v2 study object onto :class:`Trial`.
 
 A pure function of its input. ``_Reader`` checks every value's type as it reads it (so errors name
-the field) and builds plain dicts; one ``Trial.model_validate`` then builds the nested models
-in pydantic's compiled core, which is several times faster than one constructor per part. Missing parts become ``None``; parts of the wrong type,
-unknown enum values and oversized text raise :class:`InvalidRecord` naming the record and
-the field, so an importer can report and skip that one record.
+the field), trims text and drops empty entries, and builds plain dicts; one ``Trial.model_validate``
+then builds the nested models in pydantic's compiled core, which is several times faster than one
+constructor per part. Missing parts become ``None``; parts of the wrong type, unknown enum values
+and oversized text raise :class:`InvalidRecord` naming the record and the field, so an importer
+can report and skip that one record. Importers first try :func:`.contract.plain_summary`, which
+checks a plain record without building its Trial; every rule here must hold there too.
 """
 
 from __future__ import annotations
@@ -14,14 +16,10 @@ from typing import Any
 
 from .enums import ENUMS
 from .errors import InvalidRecord
+from .limits import AGE_RE, MAX_FORMAT_CHARS, MAX_TEXT_CHARS, NO_AGE
 from .models import Trial
 
-#: The registry caps its longest field (detailed description) at 32,000 characters;
-#: anything far beyond that is not registry data.
-MAX_TEXT_CHARS = 100_000
-
 _ID_RE = re.compile(r"^(NCT\d{8}|TSLOCAL-[0-9A-Za-z-]{1,40})$")
-_AGE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?\s*$", re.I)
 
 
 class _Reader:
@@ -110,7 +108,10 @@ class _Reader:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(f"{path}.{key}", f"expected a number, got {value!r:.40}")
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise self.fail(f"{path}.{key}", f"a number too large: {value!r:.40}") from None
 
     def date(self, parent: dict[str, Any], key: str, path: str) -> dict[str, Any] | None:
         struct = self.obj(parent, key, path)
@@ -123,9 +124,9 @@ class _Reader:
 
     def age(self, parent: dict[str, Any], key: str, path: str) -> dict[str, Any] | None:
         value = self.text(parent, key, path)
-        if value is None or value.upper() in {"N/A", "NA", "NONE"}:
+        if value is None or value.upper() in NO_AGE:
             return None
-        match = _AGE_RE.match(value)
+        match = AGE_RE.match(value)
         if not match:
             raise self.fail(f"{path}.{key}", f"not an age: {value[:40]!r}")
         return dict(value=float(match.group(1)), unit=match.group(2).lower() + "s")
@@ -377,10 +378,6 @@ def _references(r: _Reader, protocol: dict[str, Any]) -> list[dict[str, Any]]:
         )
         for item in r.items(module, "references", p)
     ]
-
-
-#: Longest ``trialscoutSource.format`` (the store's ``source_format`` column holds 40 characters).
-MAX_FORMAT_CHARS = 40
 
 
 def _provenance(r: _Reader, study: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from ..services import load_demo_if_empty, open_store
 from ..alerts import Alerts
 from . import alerts_pages, api, check_pages, match_pages, pages, search_pages
 from .csrf import CSRFMiddleware
+from .view import registry_display
 
 HERE = Path(__file__).parent
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.templates.env.filters["registry_text"] = registry_display  # registry Markdown escapes off
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     search_pages.attach_search(app, settings, store)
     app.include_router(api.router)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..plain.changes import change_words
 from ..plain.labels import Label, label
+from ..plain.text import registry_display
 from ..store import StoredTrial, Version
 from ..trial import DatePoint, Trial
 

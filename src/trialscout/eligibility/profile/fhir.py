@@ -191,6 +191,19 @@ def _observation(r: dict[str, Any], state: dict[str, Any]) -> None:
                 break
 
 
+#: Observation.interpretation codes (v3 ObservationInterpretation) that say where a result lies.
+_INTERPRETATION = {"H": "high", "HH": "high", "HU": "high", "L": "low", "LL": "low", "LU": "low", "N": "normal"}
+
+
+def _interpretation(value: Any) -> str | None:
+    """"high", "normal" or "low" from an Observation's interpretation (a list of CodeableConcepts)."""
+    for concept in value if isinstance(value, list) else []:
+        for _, code, _ in _codes(concept):
+            if code.upper() in _INTERPRETATION:
+                return _INTERPRETATION[code.upper()]
+    return None
+
+
 def _read_loinc(loinc: str, name: str, holder: dict[str, Any], when: date | None, state: dict[str, Any]) -> bool:
     value_codes = {c for _, c, _ in _codes(holder.get("valueCodeableConcept"))}
     if loinc in _code_set("pregnancy_status_loinc"):
@@ -212,8 +225,14 @@ def _read_loinc(loinc: str, name: str, holder: dict[str, Any], when: date | None
             state["conditions"].append(ConditionFact(name="smoking", concept="smoking", evidence=ev))
         return True
     quantity = _quantity(holder.get("valueQuantity"))
+    flag = _interpretation(holder.get("interpretation"))
     if quantity is None:
-        return False
+        analyte = analyte_by_loinc(loinc)
+        if flag is None or analyte is None or analyte in {"height", "weight"}:
+            return False
+        state["labs"].append(LabFact(analyte=analyte, interpretation=flag, date=when, name=name or analyte,  # type: ignore[arg-type]
+                                     evidence=Evidence(source="fhir", text=f"Observation {name or loinc}: {flag}")))
+        return True
     value, unit = quantity
     score = _score_by_loinc(loinc)
     if score:
@@ -232,7 +251,7 @@ def _read_loinc(loinc: str, name: str, holder: dict[str, Any], when: date | None
         return True
     ref = (holder.get("referenceRange") or [{}])[0] if isinstance(holder.get("referenceRange"), list) else {}
     state["labs"].append(LabFact(
-        analyte=analyte, value=value, unit=unit, date=when, name=name or analyte,
+        analyte=analyte, value=value, unit=unit, date=when, name=name or analyte, interpretation=flag,  # type: ignore[arg-type]
         reference_low=(_quantity(ref.get("low")) or (None,))[0], reference_high=(_quantity(ref.get("high")) or (None,))[0],
         evidence=Evidence(source="fhir", text=f"Observation {name or loinc}: {value:g} {unit or ''}"
                                               f"{' on ' + when.isoformat() if when else ''}".strip())))

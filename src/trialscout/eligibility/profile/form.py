@@ -5,13 +5,17 @@ Accepted keys (all optional)::
     {"age": 52, "birth_date": "1973-04-01", "sex": "male",
      "conditions": ["hepatitis B", {"name": "cirrhosis", "onset": "2015-06-01"}],
      "absent_conditions": ["diabetes"],
-     "labs": [{"name": "bilirubin", "value": 12, "unit": "mg/dL", "date": "2025-05-01"}],
+     "labs": [{"name": "bilirubin", "value": 12, "unit": "mg/dL", "date": "2025-05-01"},
+              {"name": "IL-6", "value": 25, "unit": "pg/mL", "reference_high": 7},
+              {"name": "CRP", "interpretation": "high"}],
      "medications": ["entecavir"], "procedures": [{"name": "splenectomy", "date": "2019-01-01"}],
      "pregnant": false, "lactating": false,
      "height": {"value": 175, "unit": "cm"}, "weight": {"value": 80, "unit": "kg"},
      "scores": {"ecog": 1}, "answers": {"condition:circulatory_failure": false}}
 
-``answers`` are replies to ``questions_for`` questions, keyed by question id.
+``answers`` are replies to ``questions_for`` questions, keyed by question id. A lab may
+give only the report's flag (``interpretation``: high / normal / low), its normal range
+(``reference_low`` / ``reference_high``), or both with the value.
 """
 
 from __future__ import annotations
@@ -131,12 +135,34 @@ def _lab(item: Any, field: str, source: str = "form") -> LabFact:
     if analyte_id is None:
         known = ", ".join(sorted(a.label for a in analytes().values()))
         raise ProfileError(f"{field} is not known as a lab. Use one of: {known}.")
-    value = _number(item.get("value"), f"{field} value")
+    flag = _flag(item.get("interpretation", item.get("flag")), f"{field} interpretation")
+    value = _number(item.get("value"), f"{field} value") if item.get("value") not in (None, "") or not flag else None
     unit = item.get("unit") or None
     if source == "answer":  # the question's id, not words the person typed: show the lab's own name
         name = analytes()[analyte_id].label
+    low, high = (_number(item[k], f"{field} {k}") if item.get(k) not in (None, "") else None
+                 for k in ("reference_low", "reference_high"))
+    shown = f"{name} {value:g} {format_unit(unit)}".strip() if value is not None else name
+    if flag:
+        shown += f" ({flag})"
     return LabFact(analyte=analyte_id, value=value, unit=unit, date=_date(item.get("date"), f"{field} date"),
-                   name=name, evidence=Evidence(source=source, text=f"{name} {value:g} {format_unit(unit)}".strip()))  # type: ignore[arg-type]
+                   interpretation=flag, reference_low=low, reference_high=high,  # type: ignore[arg-type]
+                   name=name, evidence=Evidence(source=source, text=shown))  # type: ignore[arg-type]
+
+
+_FLAGS = {"high": "high", "h": "high", "hh": "high", "raised": "high", "elevated": "high", "above normal": "high",
+          "normal": "normal", "n": "normal", "within normal": "normal", "low": "low", "l": "low", "ll": "low",
+          "below normal": "low"}
+
+
+def _flag(value: Any, field: str) -> str | None:
+    """A lab report's flag: high / normal / low (H, HH, N, L, LL, "raised", "elevated")."""
+    if value in (None, ""):
+        return None
+    flag = _FLAGS.get(str(value).strip().lower())
+    if flag is None:
+        raise ProfileError(f"{field} must be high, normal or low (as the lab report marks the result).")
+    return flag
 
 
 def apply_answers(profile: Profile) -> Profile:
@@ -171,6 +197,9 @@ def apply_answers(profile: Profile) -> Profile:
         elif kind == "lab":
             entry = value if isinstance(value, dict) else {"value": value}
             labs.append(_lab({**entry, "analyte": key}, f"Answer '{qid}'", "answer"))
+        elif kind == "lab_flag":
+            if _flag(value, f"Answer '{qid}'") is not None:
+                labs.append(_lab({"analyte": key, "interpretation": value}, f"Answer '{qid}'", "answer"))
         elif kind == "score":
             scores[key] = value.strip() if isinstance(value, str) and not _is_number(value) else _number(value, qid)
         elif kind in {"condition", "history", "family", "medication", "procedure"}:

@@ -41,11 +41,20 @@ class ConditionFact(BaseModel):
     evidence: Evidence | None = None
 
 
+Interpretation = Literal["high", "normal", "low"]
+
+
 class LabFact(BaseModel):
-    """One laboratory result with its unit and date, as reported."""
+    """One laboratory result with its unit and date, as reported.
+
+    ``interpretation`` is the report's own flag against its normal range ("high" for
+    H/HH, "raised IL-6" in a note). A result may carry only the flag (``value`` None):
+    then it settles "elevated X" criteria but no numeric threshold.
+    """
 
     analyte: str
-    value: float
+    value: float | None = None
+    interpretation: Interpretation | None = None
     unit: str | None = None
     date: dt.date | None = None
     name: str | None = None
@@ -93,6 +102,11 @@ class Profile(BaseModel):
     "lab:bilirubin": {"value": 12, "unit": "mg/dL"}}``. ``sentences`` keeps the
     sentences of a note so evaluation can quote them; nothing is stored unless
     the caller stores the profile.
+
+    ``complete`` says the record is a complete account ("closed world"): a
+    condition, medicine, procedure, pregnancy or breastfeeding it does not mention
+    is absent. Off by default: a person who leaves something out has not denied it.
+    The evaluation harness turns it on to follow the annotators' convention.
     """
 
     age: float | None = None
@@ -113,6 +127,7 @@ class Profile(BaseModel):
     sentences: list[str] = Field(default_factory=list)
     source: Source | None = None
     evidence: dict[str, Evidence] = Field(default_factory=dict)
+    complete: bool = False
 
     def age_on(self, today: dt.date | None = None) -> float | None:
         """Age in years on ``today`` (from the birth date when given, else ``age``)."""
@@ -129,7 +144,11 @@ class Profile(BaseModel):
                     or self.family_history)
 
     def latest_labs(self, analyte: str) -> list[LabFact]:
-        """Results for one analyte, newest first (undated results last)."""
+        """Numeric results for one analyte, newest first (undated results last)."""
+        return [lab for lab in self.lab_readings(analyte) if lab.value is not None]
+
+    def lab_readings(self, analyte: str) -> list[LabFact]:
+        """Every result for one analyte, numeric or only flagged high/normal/low, newest first."""
         found = [lab for lab in self.labs if lab.analyte == analyte]
         return sorted(found, key=lambda lab: (lab.date is not None, lab.date or dt.date.min), reverse=True)
 

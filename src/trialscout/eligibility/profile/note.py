@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from ..errors import ProfileError
 from ..grades import score_id, score_index
-from ..measures import find_lab_values
+from ..measures import find_lab_flags, find_lab_values
 from ..nlp import Mention, context_for_spans, mentions_many
 from ..ruleset import cue_matcher
-from ..text import normalize, parse_number
+from ..text import grade_number, normalize, parse_number, word_number
 from .models import (
     ConditionFact, Evidence, LabFact, MedicationFact, ProcedureFact, Profile, ProfileFlag, check_consistency,
 )
@@ -54,6 +54,25 @@ de het een zijn niet voor bij jaar""".split())
 _EN_WORDS, _OTHER_WORDS = _EN_WORDS - _OTHER_WORDS, _OTHER_WORDS - _EN_WORDS
 _STOPPED = re.compile(r"\b(?:previously|prior|stopped|discontinued|formerly|used to|was on|had been on|quit)\b", re.I)
 _FORMER = re.compile(r"\b(?:former|ex-|quit|stopped|gave up)\b", re.I)
+
+
+# "cough for 2 days", "chronic cough for the past two years": how long what the clause names has lasted
+_FOR_LENGTH = re.compile(r"\bfor\s+(?:the\s+)?(?:(?:past|last)\s+)?(?P<n>\d{1,3}(?:\.\d+)?|one|two|three|four|five|six|seven|"
+                         r"eight|nine|ten|eleven|twelve|a|an)\s*(?P<unit>hours?|days?|weeks?|months?|years?)\b", re.I)
+_CLAUSE_BREAK = re.compile(r"(?i)\b(?:with|presents?|presented|presenting|complains?|complaining|who|which|has|had|have|"
+                           r"was|is|were|denies|denied|reports?|reported|since|after|before|but|then|history)\b|[;:.]")
+_DAYS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30.44, "y": 365.25}
+
+
+def _onset(norm: str, end: int, today: date) -> date | None:
+    """When a condition named at ``norm[..end]`` began, from "for 2 days" later in the same clause."""
+    for m in _FOR_LENGTH.finditer(norm, end):
+        gap = norm[end:m.start()]
+        if len(gap) > 60 or _CLAUSE_BREAK.search(gap):
+            return None
+        n = 1.0 if m["n"].lower() in {"a", "an"} else word_number(m["n"])
+        return None if n is None else today - timedelta(days=n * _DAYS[m["unit"][0].lower()])
+    return None
 
 
 def looks_english(text: str) -> bool:
@@ -102,7 +121,7 @@ def _sex(text: str) -> str | None:
     return None
 
 
-def _fact_from_mention(m: Mention, sentence: str, state: dict[str, Any]) -> None:
+def _fact_from_mention(m: Mention, sentence: str, state: dict[str, Any], onset: date | None = None) -> None:
     if m.hypothetical or m.uncertain:
         return
     ev = Evidence(source="note", text=m.text, sentence=sentence)
@@ -115,7 +134,7 @@ def _fact_from_mention(m: Mention, sentence: str, state: dict[str, Any]) -> None
         if m.concept == "smoking" and _FORMER.search(sentence):
             status = "resolved"
         state["conditions"].append(ConditionFact(name=m.text, concept=m.concept, present=not m.negated,
-                                                 status=status, evidence=ev))
+                                                 status=status, onset=None if m.negated else onset, evidence=ev))
     elif m.kind == "medication":
         stopped = bool(_STOPPED.search(sentence))
         state["medications"].append(MedicationFact(name=m.text, concept=m.concept, present=not m.negated,
@@ -135,14 +154,22 @@ def _pregnancy(sentence: str, state: dict[str, Any]) -> None:
             state["evidence"][key] = Evidence(source="note", text=ments[0].text, sentence=sentence)
 
 
+_GRADE_BEFORE = re.compile(r"\b(?:grade|stage|class)\s+(\d|IV|I{1,3})\s*(?:\(\s*\w+\s*\)\s*)?$", re.I)
+
+
 def _scores(sentence: str, state: dict[str, Any]) -> None:
     for m in score_index().finditer(sentence):
         sid = score_id(m.group(0))
         tail = re.match(r"\s*(?:score|class|grade|of|is|was|:|=)*\s*(\d{1,3}(?:\.\d+)?)\b(?!\s*(?:%|mg|mmol|/))",
                         sentence[m.end():m.end() + 30], re.I)
+        before = _GRADE_BEFORE.search(sentence[max(0, m.start() - 20):m.start()])  # "grade I hepatic encephalopathy"
         if sid and tail:
             state["scores"][sid] = float(tail.group(1))
             state["evidence"][f"score:{sid}"] = Evidence(source="note", text=m.group(0) + tail.group(0), sentence=sentence)
+        elif sid and before and grade_number(before.group(1)) is not None:
+            state["scores"][sid] = float(grade_number(before.group(1)))  # type: ignore[arg-type]
+            state["evidence"][f"score:{sid}"] = Evidence(source="note", text=before.group(0) + m.group(0),
+                                                         sentence=sentence)
 
 
 def _affirmed(sentence: str, cue: str) -> bool | None:
@@ -176,10 +203,19 @@ def profile_from_note(text: str, today: date | None = None) -> Profile:
     norms = [normalize(s) for s in sentences]
     for sentence, norm, ments in zip(sentences, norms, mentions_many(norms)):
         for m in ments:
-            _fact_from_mention(m, sentence, state)
+            _fact_from_mention(m, sentence, state, _onset(norm, m.end, today or date.today()))
         for start, end, analyte, value, unit in find_lab_values(norm):
+            if analyte == "temperature" and unit is None:  # "temperature 103.4": the number says which scale
+                unit = "Cel" if 30 <= value <= 45 else ("degF" if 86 <= value <= 113 else None)
+                if unit is None:
+                    continue  # "Troponin T 0.40": not a body temperature
             state["labs"].append(LabFact(analyte=analyte, value=value, unit=unit, name=norm[start:end].split()[0],
                                          evidence=Evidence(source="note", text=norm[start:end], sentence=sentence)))
+        valued = {lab.analyte for lab in state["labs"] if lab.evidence and lab.evidence.sentence == sentence}
+        for start, end, analyte, flag in find_lab_flags(norm):
+            if analyte not in valued:  # "IL-6 elevated", "raised CRP": the report's flag without a value
+                state["labs"].append(LabFact(analyte=analyte, interpretation=flag, name=norm[start:end],  # type: ignore[arg-type]
+                                             evidence=Evidence(source="note", text=norm[start:end], sentence=sentence)))
         for m in _BP.finditer(norm):
             for analyte, raw in (("systolic_bp", m.group(1)), ("diastolic_bp", m.group(2))):
                 state["labs"].append(LabFact(analyte=analyte, value=float(raw), unit="mmHg", name=analyte,
@@ -188,6 +224,7 @@ def profile_from_note(text: str, today: date | None = None) -> Profile:
             unit = "Cel" if m.group(2)[0].upper() == "C" else "degF"
             state["labs"].append(LabFact(analyte="temperature", value=float(m.group(1)), unit=unit, name="temperature",
                                          evidence=Evidence(source="note", text=m.group(0), sentence=sentence)))
+
         _pregnancy(sentence, state)
         _scores(norm, state)
         for cue, key in (("consent", "consent"), ("compliance", "compliance")):
