@@ -11,7 +11,11 @@ one process, two ways:
   the trial with the items read from it.
 * criteria split here: a trial without a current stored parse (``explain_trial`` alone).
 
-and, with ``--workers N``, the first way in N processes (fork; each its share of the list).
+and, with ``--workers N``, the derive step itself end to end (``plain.derive.derive_plain`` over
+the demo snapshot in a temporary SQLite store, eligibility parse stored first, untimed): reading
+the trials and parses, generating, writing the pages; once in one process
+(``derive_workers`` = 1) and once in N (fork, chunks of 50 trials), timed alternately, including
+the start of the worker processes and the transfer of the pages back to the writing parent.
 Each timed pass starts with empty sentence caches after a warm-up, so it is the steady speed
 of a long derive run. Two rates per line: per wall-clock second (this machine now) and per
 CPU second of the process (what one free core gives; the honest figure when other work
@@ -24,26 +28,30 @@ shares the cores). For reference, the same run times the eligibility engine's
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import platform
+import resource
 import statistics
+import tempfile
 import time
+from dataclasses import replace
 from datetime import date
 
 import orjson
 
 from trialscout.eligibility.criteria import split_criteria
-from trialscout.eligibility.derive import payload_for
+from trialscout.config import load_settings
+from trialscout.demo import demo_paths
+from trialscout.eligibility.derive import derive_eligibility, payload_for
 from trialscout.plain import TemplateWriter, explain_trial, load_resources
-from trialscout.plain.derive import stored_criteria
+from trialscout.plain.derive import derive_plain, resources_for, stored_criteria
 from trialscout.plain.evaluate import demo_trials
-from trialscout.store import StoredTrial
+from trialscout.registry.files import iter_paths
+from trialscout.services import open_store
+from trialscout.store import StoredTrial, ingest
 from trialscout.trial import Trial
 
 HASH = "benchmark"
-#: (trial, its stored eligibility payload as JSON bytes), shared with forked workers.
-_WORK: list[tuple[Trial, bytes]] = []
 
 
 def stored_payloads(trials: list[Trial]) -> list[tuple[Trial, bytes]]:
@@ -76,25 +84,40 @@ def one_process(work: list[tuple[Trial, bytes]], repeat: int, stored: bool) -> l
     return rates
 
 
-def _share(bounds: tuple[int, int]) -> tuple[int, float, float]:
-    return _pass(_WORK[bounds[0]:bounds[1]], stored=True)
-
-
-def many_processes(work: list[tuple[Trial, bytes]], workers: int, repeat: int) -> list[tuple[float, float]]:
-    global _WORK
-    _WORK = work
-    step = -(-len(work) // workers)
-    shares = [(i, min(i + step, len(work))) for i in range(0, len(work), step)]
-    rates = []
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        pool.map(_share, shares)  # warm every worker
+def derive_runs(workers: int, repeat: int) -> dict[int, list[tuple[float, float, float]]]:
+    """``derive_plain`` over the demo store at 1 and ``workers`` processes, alternately:
+    per run (trials/s wall clock, CPU s of the parent, CPU s of the worker processes)."""
+    runs: dict[int, list[tuple[float, float, float]]] = {1: [], workers: []}
+    with tempfile.TemporaryDirectory() as home:
+        base = load_settings({"TRIALSCOUT_HOME": home, "TRIALSCOUT_LOAD_DEMO": "false"})
+        store = open_store(base)
+        ingest(iter_paths(demo_paths()), store)
+        derive_eligibility(store, base, None)  # untimed: the step before this one
+        count = store.count()
+        derive_plain(store, replace(base, derive_workers=1), None)  # warm-up: patterns, dictionary
         for _ in range(repeat):
-            started = time.perf_counter()
-            results = pool.map(_share, shares)
-            done = sum(n for n, _, _ in results)
-            per_core = sum(n / cpu for n, _, cpu in results)  # each worker on a free core of its own
-            rates.append((done / (time.perf_counter() - started), per_core))
-    return rates
+            for n in runs:
+                resources_for(base).claim_reader.clear()  # empty sentence caches, as in a fresh run
+                children = resource.getrusage(resource.RUSAGE_CHILDREN)
+                wall, cpu = time.perf_counter(), time.process_time()
+                derive_plain(store, replace(base, derive_workers=n), None)
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                worker_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+                runs[n].append((count / wall, cpu, worker_cpu))
+        store.engine.dispose()
+    return runs
+
+
+def _derive_line(workers: int, runs: list[tuple[float, float, float]], count: int) -> str:
+    wall = statistics.median(r[0] for r in runs)
+    parent = statistics.median(r[1] for r in runs)
+    children = statistics.median(r[2] for r in runs)
+    free = count / max(parent, children / workers)  # each process on a core of its own
+    return (f"derive_plain end to end, {workers} process{'es' if workers > 1 else ''}: {wall:,.0f} trials/s wall "
+            f"clock ({1000 / wall:.2f} ms per trial) · CPU {parent:.2f} s parent + {children:.2f} s workers "
+            f"= {1000 * (parent + children) / count:.2f} ms per trial · ≈ {free:,.0f} trials/s on free cores "
+            f"· median of {len(runs)}")
 
 
 def split_only(trials: list[Trial], repeat: int) -> list[tuple[float, float]]:
@@ -131,7 +154,7 @@ def _line(label: str, rates: list[tuple[float, float]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=1, help="also time N processes (fork)")
+    parser.add_argument("--workers", type=int, default=1, help="also time the derive step end to end at 1 and N processes")
     args = parser.parse_args()
     trials = demo_trials()
     work = stored_payloads(trials)  # untimed: the eligibility step's work, stored before this step
@@ -148,8 +171,8 @@ def main() -> None:
     print(_line("1 process, criteria split here (no stored parse)", split))
     print(_line("reference: split_criteria alone", split_only(trials, args.repeat)))
     if args.workers > 1:
-        print(_line(f"{args.workers} processes, criteria from the stored parse",
-                    many_processes(work, args.workers, args.repeat)))
+        for n, runs in derive_runs(args.workers, args.repeat).items():
+            print(_derive_line(n, runs, len(trials)))
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} · calibration again: {calibration():.2f} s")
 

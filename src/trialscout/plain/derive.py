@@ -20,6 +20,7 @@ from .joining import Item, top_items
 from .llm import LLMWriter
 from .models import PlainTrial
 from .resources import Resources, load_resources
+from .workers import Row, derive_in_workers, worker_count
 
 #: The ``kind`` of the plain-language payload in the derived store.
 KIND = "plain"
@@ -76,15 +77,20 @@ def derive_plain(store: TrialStore, settings: Settings, ids: Sequence[str] | Non
     writer = writer_for(settings)
     base = TemplateWriter(res)
     derived = store.derived(KIND)
-    parses = store.derived(ELIGIBILITY_KIND)
+
+    def explain(source: TrialStore, batch: list[StoredTrial]) -> list[Row]:
+        held = source.derived(ELIGIBILITY_KIND).get_many([s.trial.nct_id for s in batch])
+        return [(stored.trial.nct_id, stored.content_hash, explain_trial(
+                    stored.trial, res, writer, base, stored_criteria(held.get(stored.trial.nct_id),
+                                                                      stored.content_hash)).to_payload())
+                for stored in batch]
+
+    workers = worker_count(settings.derive_workers, store.count() if ids is None else len(ids), writer, store)
+    if workers > 1:  # large runs: generated in worker processes, written here
+        derive_in_workers(store, workers, ids, BATCH, explain, derived.put)
+        return
     for batch in _batches(store.iter_trials(ids), BATCH):
-        held = parses.get_many([s.trial.nct_id for s in batch])
-        rows: list[tuple[str, str, object]] = []
-        for stored in batch:
-            criteria = stored_criteria(held.get(stored.trial.nct_id), stored.content_hash)
-            plain = explain_trial(stored.trial, res, writer, base, criteria)
-            rows.append((stored.trial.nct_id, stored.content_hash, plain.to_payload()))
-        derived.put(rows)
+        derived.put(explain(store, batch))
 
 
 def _batches(items: Iterable[StoredTrial], size: int) -> Iterator[list[StoredTrial]]:
