@@ -79,6 +79,12 @@ def trialscout_home(tmp_path: Path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
+    """The shared data folder (../shared, or $TRIALSCOUT_SHARED); skipped without it, failed in CI."""
+    if not (SHARED_DIR / "data").is_dir():
+        message = f"the shared data folder was not found at {SHARED_DIR} (set TRIALSCOUT_SHARED)"
+        if in_ci():
+            pytest.fail(message + " (CI=true: failing instead of skipping)", pytrace=False)
+        pytest.skip(message)
     return SHARED_DIR
 
 
