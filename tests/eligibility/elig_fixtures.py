@@ -5,6 +5,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from support import SHARED_DIR
+
 # shared/seeds/002_*.txt (ClinConnect page of a liver-failure MSC trial): 8 inclusion, 6 exclusion items.
 SEED_002 = """\
 - Inclusion Criteria:
@@ -84,7 +86,7 @@ Exclusion criteria
 """
 
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+SHARED = SHARED_DIR  # ../shared, or $TRIALSCOUT_SHARED (support.SHARED_DIR)
 CTGOV = SHARED / "data" / "ctgov_api_v2"
 TRIALGPT_DEV = SHARED / "data" / "trialgpt_criterion_annotations" / "dev.json"
 
