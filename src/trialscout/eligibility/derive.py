@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 
 from ..config import Settings
-from ..store import StoredTrial, TrialStore
+from ..store import StoredTrial, TrialStore, in_batches
 from ..trial import Trial
 from .constraints import PARSE_VERSION, ParsedEligibility
 from .errors import EligibilityError
@@ -103,17 +103,6 @@ def is_current(payload: Any, stored: StoredTrial) -> bool:
             and payload.get("input_hash") == input_hash(stored.trial))
 
 
-def _batches(items: Iterable[StoredTrial], size: int) -> Iterable[list[StoredTrial]]:
-    batch: list[StoredTrial] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def derive_eligibility(store: TrialStore, settings: Settings, ids: Sequence[str] | None = None) -> None:
     """Store the parse of ``ids`` (all trials when None) under ``store.derived("eligibility")``.
 
@@ -122,7 +111,7 @@ def derive_eligibility(store: TrialStore, settings: Settings, ids: Sequence[str]
     """
     derived = store.derived(KIND)
     reuse = ids is not None
-    for batch in _batches(store.iter_trials(ids), BATCH):
+    for batch in in_batches(store.iter_trials(ids), BATCH):
         held = derived.get_many([s.trial.nct_id for s in batch]) if reuse else {}
         rows: list[tuple[str, str, object]] = []
         for stored in batch:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..store import StoredTrial, TrialStore
+from ..store import StoredTrial, TrialStore, in_batches
 from ..trial import Trial
 from .compose import TemplateWriter
 from .explain import Writer, explain_trial
@@ -89,16 +89,5 @@ def derive_plain(store: TrialStore, settings: Settings, ids: Sequence[str] | Non
     if workers > 1:  # large runs: generated in worker processes, written here
         derive_in_workers(store, workers, ids, BATCH, explain, derived.put)
         return
-    for batch in _batches(store.iter_trials(ids), BATCH):
+    for batch in in_batches(store.iter_trials(ids), BATCH):
         derived.put(explain(store, batch))
-
-
-def _batches(items: Iterable[StoredTrial], size: int) -> Iterator[list[StoredTrial]]:
-    batch: list[StoredTrial] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
