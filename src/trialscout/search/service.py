@@ -8,8 +8,10 @@ are ordered by score, then distance, then id, so pages never overlap or skip.
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -38,6 +40,9 @@ MAX_NEAR_CANDIDATES = 20_000
 MAX_KEY_FILTER = 5_000  # up to this many candidates, read only their sites
 MAX_SITES = 500_000
 FACETS_BUT_STATUS = ("phase", "country", "condition")
+#: Threads that count facets while the request's own thread finds the hits (the engine releases the GIL, so
+#: on a machine with two or more cores a search takes about as long as the longer of the two, not both).
+FACET_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 class IndexLexicon:
@@ -72,6 +77,11 @@ class SearchService:
         self.vocabulary = vocabulary or default_vocabulary()
         self._gazetteer = gazetteer
         self.speller = Speller(self.vocabulary.words)
+        self._counter = ThreadPoolExecutor(FACET_THREADS, thread_name_prefix="trialscout-facets")
+
+    def _meanwhile(self, work: Callable[..., Counts], *args: object) -> "Future[Counts]":
+        """Start ``work(*args)`` (a facet count) on a facet thread; the caller collects it with ``result()``."""
+        return self._counter.submit(work, *args)
 
     @classmethod
     def open(cls, settings: Settings) -> "SearchService":
@@ -161,34 +171,44 @@ class SearchService:
         query = combine(schema, ([text] if text else []) + filter_queries(schema, filters), should, _kind(text))
         offset = (request.page - 1) * request.per_page
         order = {} if text else {"order_by_field": "last_updated"}
+        counting = self._meanwhile(self._plain_counts, searcher, text, filters)
         found = searcher.search(query, request.per_page, count=True, offset=offset, **order)
         if found.count == 0 and text and len(plan.understood.concepts) > 1:
             relaxed = True
             text = text_query(schema, plan.understood, require_all=False)
             query = combine(schema, [text] + filter_queries(schema, filters), should, _kind(text))
+            counting = self._meanwhile(self._plain_counts, searcher, text, filters)
             found = searcher.search(query, request.per_page, count=True, offset=offset)
         hits = []
         for score, address in found.hits:
             nct_id, card = self.index.card(searcher, address)
             hits.append(_hit(nct_id, card, score, _first_fitting(card, filters)))
-        all_but_status = combine(schema, ([text] if text else []) + filter_queries(schema, filters, with_status=False),
-                                 kind=_kind(text))
-        counted = count_by_status(searcher, all_but_status, filters.statuses,
-                                  "open_country" if filters.open_only else "country")
+        counted = counting.result()
         facets = _facets(counted, counted, filters)
         return SearchResults(tuple(hits), found.count, request.page, request.per_page, facets, plan.understood,
                              countries=plan.countries, notes=plan.notes + _relaxed_note(relaxed), relaxed=relaxed)
+
+    def _plain_counts(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters) -> Counts:
+        """Facet counts for a search without a place: statuses regardless of the status filter, the rest within it."""
+        schema = self.index.schema
+        all_but_status = combine(schema, ([text] if text else []) + filter_queries(schema, filters, with_status=False),
+                                 kind=_kind(text))
+        return count_by_status(searcher, all_but_status, filters.statuses,
+                               "open_country" if filters.open_only else "country")
 
     def _near(self, searcher: tantivy.Searcher, request: SearchRequest, plan: _Plan) -> SearchResults:
         schema, filters, place, radius = self.index.schema, plan.filters, plan.place, plan.radius
         assert place is not None and radius is not None
         relaxed, notes = False, list(plan.notes)
         text = text_query(schema, plan.understood)
-        measured = self._measure(searcher, text, filters, place, radius)
+        grid = _facet_grid(place, radius, filters)
+        counting = self._meanwhile(self._grid_counts, searcher, text, filters, grid) if grid else None
+        measured = self._measure(searcher, text, filters, place, radius, grid)
         if not measured.ranked and text and len(plan.understood.concepts) > 1:
             relaxed = True
             text = text_query(schema, plan.understood, require_all=False)
-            measured = self._measure(searcher, text, filters, place, radius)
+            counting = self._meanwhile(self._grid_counts, searcher, text, filters, grid) if grid else None
+            measured = self._measure(searcher, text, filters, place, radius, grid)
         if measured.truncated:
             notes.append(f"Many trials match in this area; these are ranked from the best "
                          f"{MAX_NEAR_CANDIDATES:,} text matches. Add words or filters to narrow the search.")
@@ -197,13 +217,13 @@ class SearchService:
         for score, address in measured.ranked.page(offset, request.per_page):
             nct_id, card = self.index.card(searcher, address)
             hits.append(_hit(nct_id, card, score, _nearest(card, filters, place, radius.km)[1]))
-        facets = self._near_facets(searcher, text, filters, measured)
+        facets = self._near_facets(searcher, filters, measured, counting)
         return SearchResults(tuple(hits), len(measured.ranked), request.page, request.per_page, facets,
                              plan.understood, place=place, radius=radius, countries=plan.countries,
                              notes=tuple(notes) + _relaxed_note(relaxed), relaxed=relaxed)
 
     def _measure(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters, place: Place,
-                 radius: Distance) -> "_Measured":
+                 radius: Distance, grid: list[str] | None) -> "_Measured":
         """Score every trial with a fitting site inside the circle, from the index's fast fields.
 
         Trials matching the words and filters in the grid cells around the place are the candidates; their
@@ -240,7 +260,6 @@ class SearchService:
         final = (scores * factor)[chosen]
         order = chosen[np.lexsort((keys[chosen], fit[chosen], -final))]
         ranked = _Ranked(order, (scores * factor), fit, keys, addresses)
-        grid = facet_cells(place.lat, place.lon, radius.km) if cells and not filters.countries else None
         in_grid = np.isin(keys, site_keys_in(grid, sites_read)) if grid else None
         statuses_fit = filters.statuses is None
         trial_fits = np.ones(len(keys), bool) if statuses_fit else np.isin(codes, _codes(filters.statuses or ()))
@@ -248,24 +267,30 @@ class SearchService:
                          None if in_grid is None else keys[in_grid & ~in_area],
                          None if in_grid is None else keys[in_grid & trial_fits & ~passing])
 
-    def _near_facets(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters,
-                     measured: "_Measured") -> Facets:
+    def _grid_counts(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters,
+                     grid: list[str]) -> Counts:
+        """Facet counts of the trials matching the words and filters with a site in the ``grid`` cells."""
+        schema = self.index.schema
+        area = tantivy.Query.term_set_query(schema, "cell", grid)
+        query = combine(schema, ([text] if text else []) + filter_queries(schema, filters, with_status=False) + [area],
+                        kind=_kind(text))
+        return count_by_status(searcher, query, filters.statuses, "country")
+
+    def _near_facets(self, searcher: tantivy.Searcher, filters: Filters, measured: "_Measured",
+                     counting: "Future[Counts] | None") -> Facets:
         """Counts for the trials found near the place. One aggregation counts the trials with a site in the
         grid cells around the circle (the circle's box, in fine cells); the few of those that are not in the
         circle (or have no fitting site in it) are counted again by key and taken off. Without such cells
         (a country filter, a circle the size of a continent), trials are counted by key."""
         schema = self.index.schema
-        if measured.grid is None:
+        if counting is None:
             passing, in_area = measured.ranked.keys(), measured.in_area.tolist()
             counted = count(searcher, _keys_query(schema, passing), FACETS_BUT_STATUS) if passing else {}
             statuses = count(searcher, _keys_query(schema, in_area), ("status",)) if in_area else {}
             return _facets(statuses, counted, filters)
+        counted = counting.result()
         if not len(measured.ranked) and not len(measured.in_area):
             return _facets({}, {}, filters)
-        area = tantivy.Query.term_set_query(schema, "cell", measured.grid)
-        query = combine(schema, ([text] if text else []) + filter_queries(schema, filters, with_status=False) + [area],
-                        kind=_kind(text))
-        counted = count_by_status(searcher, query, filters.statuses, "country")
         # When the candidates were cut at MAX_NEAR_CANDIDATES the trials beyond them were not measured: the
         # counts are then those of the cells (trials near the circle, not only in it).
         if not measured.truncated:
@@ -274,6 +299,13 @@ class SearchService:
                     counted = _less(counted, count(searcher, _keys_query(schema, keys.tolist()), fields,
                                                    every_value=True))
         return _facets(counted, counted, filters)
+
+
+def _facet_grid(place: Place, radius: Distance, filters: Filters) -> list[str] | None:
+    """The fine cells whose trials a "near" search counts for its facets (``None``: count by key instead)."""
+    if filters.countries or not covering_cells(place.lat, place.lon, radius.km):
+        return None
+    return facet_cells(place.lat, place.lon, radius.km)
 
 
 def _facets(statuses: dict[str, list[tuple[str, int]]], counted: dict[str, list[tuple[str, int]]],
