@@ -166,3 +166,17 @@ def test_invalid_filters_name_the_parameter(demo):
         with pytest.raises(InvalidQuery) as error:
             demo.search("asthma", near="Paris" if parameter == "within" else None, **fields)
         assert error.value.parameter == parameter, fields
+
+
+def test_near_without_words_shows_the_nearest_when_too_many_trials_match(demo, monkeypatch):
+    from trialscout.search import service as search_service
+
+    everything = demo.search("", near="Paris, France", within="300km", per_page=100)
+    nearest_first = [h.site.distance_km for h in everything.hits]
+    assert everything.total > 12
+    monkeypatch.setattr(search_service, "MAX_NEAR_CANDIDATES", 10)
+    capped = demo.search("", near="Paris, France", within="300km", per_page=100)
+    distances = [h.site.distance_km for h in capped.hits]
+    assert 0 < len(distances) <= 10
+    assert distances == nearest_first[:len(distances)]  # the nearest ones, not an arbitrary ten
+    assert any("these are the nearest" in note and "300 km" in note for note in capped.notes)

@@ -8,6 +8,7 @@ are ordered by score, then distance, then id, so pages never overlap or skip.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -26,7 +27,7 @@ from .geo import Country, DistanceFrom, Gazetteer, Place, default_gazetteer, dis
 from .index import SearchIndex
 from .matching import cell_numbers, combine, covering_cells, facet_cells, filter_queries, open_bonus, text_query
 from .query import (
-    MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, OPEN_GROUP, Distance, Filters, SearchRequest, Understood,
+    KM_PER_MILE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, OPEN_GROUP, Distance, Filters, SearchRequest, Understood,
     find_place, parse_distance, read_filters, understand,
 )
 from .results import SearchResults, SiteHit, TrialHit
@@ -37,6 +38,8 @@ NEAR_WEIGHT = 1.0
 OPEN_FACTOR = 1.25  # with a place and any status: open trials' scores are multiplied by this
 #: With a place, at most this many trials (the best text matches in the area) are measured one by one.
 MAX_NEAR_CANDIDATES = 20_000
+#: A "near" search without words measures a circle no smaller than this when too many trials match.
+MIN_REACH_KM = 1.0
 MAX_KEY_FILTER = 5_000  # up to this many candidates, read only their sites
 MAX_SITES = 500_000
 FACETS_BUT_STATUS = ("phase", "country", "condition")
@@ -209,7 +212,10 @@ class SearchService:
             text = text_query(schema, plan.understood, require_all=False)
             counting = self._meanwhile(self._grid_counts, searcher, text, filters, grid) if grid else None
             measured = self._measure(searcher, text, filters, place, radius, grid)
-        if measured.truncated:
+        if measured.reach_km < radius.km:
+            notes.append(f"More than {MAX_NEAR_CANDIDATES:,} trials match within {radius}; these are the nearest "
+                         f"(within {_in_unit(measured.reach_km, radius.unit)}). Add words or filters to see others.")
+        elif measured.truncated:
             notes.append(f"Many trials match in this area; these are ranked from the best "
                          f"{MAX_NEAR_CANDIDATES:,} text matches. Add words or filters to narrow the search.")
         offset = (request.page - 1) * request.per_page
@@ -229,13 +235,17 @@ class SearchService:
         Trials matching the words and filters in the grid cells around the place are the candidates; their
         sites in those cells are read in bulk (coordinates, effective status) and measured exactly."""
         schema = self.index.schema
-        cells = covering_cells(place.lat, place.lon, radius.km)
-        area = [tantivy.Query.term_set_query(schema, "cell", cells)] if cells else []
-        query = combine(schema, ([text] if text else []) + filter_queries(schema, filters, with_status=False) + area,
-                        kind=_kind(text))
-        found = searcher.search(query, MAX_NEAR_CANDIDATES, count=True)
+        reach = radius.km  # the circle whose trials are measured
+        cells = covering_cells(place.lat, place.lon, reach)
+        area, found = self._candidates(searcher, text, filters, cells)
+        while text is None and found.count > MAX_NEAR_CANDIDATES and reach > MIN_REACH_KM:
+            # No words to rank by, so nearness decides: measure a smaller circle, holding fewer trials.
+            reach = max(MIN_REACH_KM, reach * max(0.3, math.sqrt(0.7 * MAX_NEAR_CANDIDATES / found.count)))
+            cells = covering_cells(place.lat, place.lon, reach)
+            area, found = self._candidates(searcher, text, filters, cells)
+        truncated = found.count > MAX_NEAR_CANDIDATES or reach < radius.km
         if not found.hits:
-            return _Measured(_Ranked.empty(), np.zeros(0, dtype=np.uint64), False)
+            return _Measured(_Ranked.empty(), np.zeros(0, dtype=np.uint64), truncated, reach_km=reach)
         addresses = [a for _, a in found.hits]
         keys = np.array(searcher.fast_field_values("key", addresses), dtype=np.uint64)
         codes = np.array(searcher.fast_field_values("status_code", addresses), dtype=np.int64)
@@ -246,7 +256,7 @@ class SearchService:
             site_filters.append(tantivy.Query.term_set_query(schema, "key", keys.tolist()))
         sites = searcher.search(combine(schema, site_filters, kind="site"), MAX_SITES, count=False)
         sites_read = _read_sites(searcher, [a for _, a in sites.hits], filters.statuses is not None)
-        any_keys, any_km, fit_keys, fit_km = _measure_sites(sites_read, filters, place, radius.km)
+        any_keys, any_km, fit_keys, fit_km = _measure_sites(sites_read, filters, place, reach)
         in_area = np.isin(keys, any_keys)
         fit = _lookup(fit_keys, fit_km, keys)
         passing = in_area & ~np.isnan(fit)
@@ -263,9 +273,19 @@ class SearchService:
         in_grid = np.isin(keys, site_keys_in(grid, sites_read)) if grid else None
         statuses_fit = filters.statuses is None
         trial_fits = np.ones(len(keys), bool) if statuses_fit else np.isin(codes, _codes(filters.statuses or ()))
-        return _Measured(ranked, keys[in_area], found.count > MAX_NEAR_CANDIDATES, grid,
+        return _Measured(ranked, keys[in_area], truncated, grid,
                          None if in_grid is None else keys[in_grid & ~in_area],
-                         None if in_grid is None else keys[in_grid & trial_fits & ~passing])
+                         None if in_grid is None else keys[in_grid & trial_fits & ~passing], reach)
+
+    def _candidates(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters,
+                    cells: list[str] | None) -> tuple[list[tantivy.Query], Any]:
+        """The trials matching the words and filters with a site in ``cells`` (the best
+        :data:`MAX_NEAR_CANDIDATES`, and how many there are), and the cell filter that found them."""
+        schema = self.index.schema
+        area = [tantivy.Query.term_set_query(schema, "cell", cells)] if cells else []
+        query = combine(schema, ([text] if text else []) + filter_queries(schema, filters, with_status=False) + area,
+                        kind=_kind(text))
+        return area, searcher.search(query, MAX_NEAR_CANDIDATES, count=True)
 
     def _grid_counts(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters,
                      grid: list[str]) -> Counts:
@@ -299,6 +319,11 @@ class SearchService:
                     counted = _less(counted, count(searcher, _keys_query(schema, keys.tolist()), fields,
                                                    every_value=True))
         return _facets(counted, counted, filters)
+
+
+def _in_unit(km: float, unit: str) -> str:
+    value = km / KM_PER_MILE if unit == "mi" else km
+    return f"{value:.0f} {unit}" if value >= 10 else f"{value:.1f} {unit}"
 
 
 def _facet_grid(place: Place, radius: Distance, filters: Filters) -> list[str] | None:
@@ -350,6 +375,7 @@ class _Measured:
     grid: list[str] | None = None  # fine cells around the circle, for the facet counts
     outside_any: np.ndarray | None = None  # keys of trials with a site in those cells but none in the circle
     outside_fit: np.ndarray | None = None  # ... whose status fits but who have no fitting site in the circle
+    reach_km: float = math.inf  # the circle measured: the person's, or a smaller one when too many trials match
 
 
 Counts = dict[str, list[tuple[str, int]]]
