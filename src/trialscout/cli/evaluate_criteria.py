@@ -51,6 +51,9 @@ def criteria(
                               "(default: shared/data/trialgpt_criterion_annotations/dev.json)."),
     chia_docs: int = typer.Option(200, "--chia-docs", min=0, help="Score entity recall on the first N Chia "
                                   "documents (0 skips it)."),
+    list_ages: bool = typer.Option(False, "--age-disagreements", help="List every trial whose criteria text "
+                                   "disagrees with its structured ages, with the criteria the text ages come from "
+                                   "(with --json they are always in age_agreement.disagreements)."),
     json_output: bool = JsonOption,
 ) -> None:
     """Criterion accuracy vs the experts (and GPT-4), age agreement, and Chia entity recall."""
@@ -94,6 +97,18 @@ def criteria(
     out.print(table)
     p(f"age agreement {ages['agreement']:.1%} ({ages['agree']} of {ages['trials_stating_age']} trials that state "
       f"an age) — {ages['method']}")
+    categories = ", ".join(f"{n} {kind}" for kind, n in sorted(ages["categories"].items())) or "none"
+    p(f"  disagreements: {categories}; {ages['agree_by_boundary_reading']} agreements read an exclusive bound as "
+      f"its boundary number; among trials whose record gives an age: {ages['agreement_with_record_age']:.1%} "
+      f"({ages['agree_with_record_age']} of {ages['trials_stating_age_with_record_age']})")
+    if list_ages:
+        for d in ages["disagreements"]:
+            text = "–".join("/".join(f"{v:g}" for v in side) if side else "any"
+                            for side in (d["text_min"], d["text_max"]))
+            p(f"  {d['trial']}: text {text}, record {d['record_min'] or 'any'} to {d['record_max'] or 'any'} "
+              f"({d['category']})")
+            for source in d["criteria"]:
+                p(f"      {source}")
     if chia:
         p(f"Chia entity recall over {chia['documents']} documents: a span counts when the parse of its line yields "
           "a constraint whose text (or value, for Value/Temporal numbers) covers it; Negation when the line "

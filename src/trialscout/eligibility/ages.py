@@ -7,23 +7,30 @@ returns ``Found`` items (the constraint and its span).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 from .constraints import AgeConstraint
 from .measures import COMP, NUM, Found
-from .ruleset import cue_matcher
+from .ruleset import cue_matcher, load_rules_file
 from .text import parse_number
 
 _AGE_UNIT = r"(?:years?|yrs?|y\.?o\.?|months?|mos?)"
 _AGE_RANGE = re.compile(
-    rf"\b(?:age[sd]?|age\s+range)\b\s*(?::|of|is|was|from|between|range|ranging|range\s+from)?\s*(?:from|between)?\s*"
+    rf"\b(?:age[sd]?|age\s+range|age\s+group)\b\s*(?::|of|is|was|from|between|range|ranging|range\s+from)?\s*(?:from|between)?\s*"
     rf"(?P<lo>{NUM})\s*(?P<lou>{_AGE_UNIT})?\s*(?:-|to|and|~)\s*(?:(?P<hic><=?)\s*)?(?P<hi>{NUM})\s*(?P<hiu>{_AGE_UNIT})?", re.I)
 _AGE_RANGE_TAIL = re.compile(
     rf"(?:\bbetween\s+|\bfrom\s+)?(?:(?P<loc>>=?)\s*)?(?P<lo>{NUM})\s*(?P<lou>{_AGE_UNIT})?\s*(?:-|to|and|~)\s*(?:(?P<hic><=?)\s*)?(?P<hi>{NUM})\s*"
     rf"(?P<hiu>{_AGE_UNIT})(?:\s*(?:of\s+age|old|of\s+life)|-old)?", re.I)
 _AGE_COMP = re.compile(rf"\b(?:age[sd]?)\b\s*(?::|of|is|was|must\s+be|should\s+be)?\s*(?P<comp>{COMP})\s*(?P<v>{NUM})"
                        rf"\s*(?P<u>{_AGE_UNIT})?", re.I)
-_AGE_COMP_TAIL = re.compile(rf"(?P<comp>{COMP})\s*(?P<v>{NUM})\s*(?P<u>{_AGE_UNIT})\b(?:\s*(?:of\s+age|old|-old))?"
+_AGE_COMP_TAIL = re.compile(rf"(?P<comp>{COMP})\s*(?P<v>{NUM})\s*(?:(?P<u>{_AGE_UNIT})\b(?:\s*(?:of\s+age|old|-old))?|of\s+age\b)"
                             r"(?!\s*(?:ago|prior|before|after|since|earlier|later|previously|duration|follow))", re.I)
+# The age in the middle: "18 <= age <= 75 years", "18 years <= age < 65", "18 < age" (also right after a list
+# number that lost its space: "1.18 <= age and above").
+_AGE_REVERSED = re.compile(
+    rf"(?:(?<![\d.,])|(?<=^\d\.)|(?<=^\d\d\.))(?P<lo>\d+)\s*(?P<lou>{_AGE_UNIT})?\s*(?P<loc><=?)\s*(?:the\s+)?age[sd]?\b(?!-)"
+    rf"(?:\s*(?P<hic><=?)\s*(?P<hi>{NUM})\s*(?P<hiu>{_AGE_UNIT})?)?", re.I)
 _DURATION_BEFORE = re.compile(r"\b(?:for|since|within|past|last|course|duration|lasting|after|before|prior|during|"
                               r"history|previous|treatment|diagnosed|onset|diagnosis|interval|period)\b[^<>=]{0,12}$", re.I)
 
@@ -53,8 +60,9 @@ _NOT_BARE_AGE = re.compile(r"(?i)\s*(?:of\s+(?!age)|history|without|post|duratio
 # age at the time of migraine onset"), the age bands of a performance scale ("Lansky (< 16 years)"), and the
 # ages in a definition of menopause.
 _CONDITION_LEAD = re.compile(
-    rf"(?i)\b(?:(?:if|when|whilst|while|for|applicable\s+to|applies\s+to|defined\s+as|considered)\s+"
-    rf"(?:(?:the|all|female|male)\s+)?(?:{_PERSON}\s+)?|in\s+(?:(?:the|all|female|male)\s+)?{_PERSON}\s+)"
+    rf"(?i)\b(?:(?:if|when|whilst|while|for|(?:only\s+)?applicable\s+(?:only\s+)?to(?:\s+only)?|applies\s+(?:only\s+)?to|"
+    rf"defined\s+as|considered)\s+(?:(?:the|all|female|male)\s+)?(?:(?:[\w-]+\s+){{0,5}}?{_PERSON}\s+)?"
+    rf"|in\s+(?:(?:the|all|female|male)\s+)?{_PERSON}\s+)"
     r"(?:(?:who\s+are|that\s+are|aged?|age[sd]?)\s+)?$")
 _EVENT_WORDS = re.compile(r"(?i)\b(?:onset|diagnos\w*|symptoms?|death|died|menarche|menopause|family\s+history)\b")
 _EVENT_AFTER = re.compile(r"(?i)\s*(?:at|before|by)\s+(?:the\s+)?(?:time\s+of\s+)?(?:[\w-]+\s+){0,3}?"
@@ -70,15 +78,100 @@ def _clause_before(text: str, start: int, stops: str) -> str:
     return lead[cut + 1:] if cut >= 0 else lead
 
 
+def _words(items: list[str]) -> str:
+    """One regex alternation of ``items`` (longest first, spaces match any run of spaces)."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class _AgeRules:
+    """The word lists of ``rules/ages.json`` as regexes (see that file's ``_about``)."""
+
+    thing_before: re.Pattern[str]
+    other_people: re.Pattern[str]
+    other_people_after: re.Pattern[str]
+    arm_label: re.Pattern[str]
+    scope: re.Pattern[str]
+    age_at_event: re.Pattern[str]
+    requirement_after: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _age_rules() -> _AgeRules:
+    data = load_rules_file("ages.json")
+    things, people = _words(data["things_with_an_age"]), _words(data["other_people"])
+    arms, guardians = _words(data["arm_labels"]), _words(data["guardian_words"])
+    requires, enrolment = _words(data["requirement_words"]), _words(data["enrolment_words"])
+    obliged = _words(data["obligation_words"])
+    return _AgeRules(
+        # "seen on an MRI < 6 months old", "tissue block that is <= 2 years old"
+        thing_before=re.compile(rf"(?i)\b(?:{things})\s*(?:(?:that|which)\s+(?:is|are|was|were)\s+)?$"),
+        # "prolonged QT of immediate family members under the age of 40" (not "Family members must be >= 2")
+        other_people=re.compile(rf"(?i)\b(?:of|in|among|by|from|with)\s+(?:[\w-]+\s+){{0,3}}?(?:{people})\b"),
+        # "< 55 years of age in male first-degree relatives"
+        other_people_after=re.compile(rf"(?i)\s*(?:years?|yrs?)?\s*(?:of\s+age|old)?\s*(?:in|of|among)\s+"
+                                      rf"(?:[\w-]+\s+){{0,2}}(?:{people})\b"),
+        # "Pediatric arm: aged 1 to 17", "Cohort B: >= 12 years" (a label with no "age" in it)
+        arm_label=re.compile(rf"(?i)^\s*(?:(?!age)[\w-]+\s+){{0,3}}(?:{arms})(?:\s+[A-Za-z0-9]{{1,3}})?\s*[:)]"),
+        # "Subjects aged <= 17 years must have a parent, guardian or legally authorized representative ...",
+        # "... 7 - 17 years of age must ... provide ... assent" (the obligation right after the age)
+        scope=re.compile(rf"(?i)(?:\s*(?:years?|yrs?|of\s+age|old)\b)*\s*(?:{obliged})\b[^.;]*\b(?:{guardians})\b"),
+        # "Age at HSCT <= 21 years" (not "age at enrolment", "age at the time of consent")
+        age_at_event=re.compile(rf"(?i)\bage\s+at\s+(?!(?:the\s+)?(?:{enrolment})\b)(?:[\w-]+\s+){{1,4}}$"),
+        # "Patients under 6 years old must weigh ...", "Patients aged < 60 years who ... may be eligible"
+        requirement_after=re.compile(rf"(?i)[^.;]*?\b(?:{requires})\b"),
+    )
+
+
+_PERSON_BEFORE = re.compile(rf"(?i)\b{_PERSON}\s*(?:aged?|age[sd]?)?\s*$")
+# A sentinel sub-group named before the age: "First 2 enrolled subjects: age >= 18 and <= 30 years".
+_FIRST_FEW = re.compile(rf"(?i)(?:^|[.;]\s*)(?:the\s+)?first\s+(?:\d+|two|three|four|five|six|ten)\s+(?:[\w-]+\s+){{0,2}}"
+                        rf"{_PERSON}\s*:\s*(?:aged?|age[sd]?)?\s*$")
+_LABEL_COLON = re.compile(r"(?i)\s*(?:years?|yrs?|months?|of\s+age|old)?\s*:\s*"
+                          r"(?!(?:with|without|who|whose|and|or|having|of|in|on)\b)(?:\S+\s+){2}")
+
+
+def _scoped_by_a_label(text: str, start: int, end: int) -> bool:
+    """An arm's age ("Adult arm: aged >= 12"), a sentinel group's ("First 2 enrolled subjects: age >= 18"),
+    or an age that labels who a criterion applies to ("Subjects age 11 and older: Subject is known to be
+    pregnant ...")."""
+    if _age_rules().arm_label.match(text[:start]) or _FIRST_FEW.search(text[max(0, start - 80):start]):
+        return True
+    if not _PERSON_BEFORE.search(text[max(0, start - 40):start]):
+        return False  # "Age >= 18 years: male or female" is a limit
+    return _LABEL_COLON.match(text, end) is not None
+
+
 def _not_the_participants(text: str, start: int, end: int) -> bool:
     """True when the age at ``text[start:end]`` qualifies something else than who may join (see above)."""
     lead = _clause_before(text, start, ";:.(")
     if _CONDITION_LEAD.search(lead):
         return True
-    near = _clause_before(text, start, ";:.(,")
-    if _EVENT_WORDS.search(" ".join(near.split()[-5:])) or _EVENT_AFTER.match(text, end):
+    rules = _age_rules()
+    if _scoped_by_a_label(text, start, end) or rules.thing_before.search(text[max(0, start - 60):start]) \
+            or rules.age_at_event.search(lead) or rules.scope.match(text, end):
         return True
+    near = _clause_before(text, start, ";:.(,")
+    last = " ".join(near.split()[-5:])
+    if rules.other_people.search(" ".join(near.split()[-7:])) or rules.other_people_after.match(text, end):
+        return True
+    if not _BARE_TAIL.match(text, end) and (_EVENT_WORDS.search(last) or _EVENT_AFTER.match(text, end)):
+        return True  # "... at the time of first diagnosis and < 21 years at the time of inclusion": the age now
     return bool(_SCALE_WORDS.search(_clause_before(text, start, ";,")) or _MENOPAUSE_DEFINITION.search(text))
+
+
+def _for_subgroups(found: list[Found], text: str) -> list[Found]:
+    """Drop ages that pick a sub-group for a requirement: in one criterion, bounds that no one could meet
+    together ("Patients under 6 years old must weigh >= 7 kg. Patients over 6 years old must weigh >= 10 kg")
+    describe different people; those followed by a requirement ("must", "may be eligible") are dropped."""
+    lows = [f for f in found if f.item.comparator in (">", ">=")]  # type: ignore[union-attr]
+    highs = [f for f in found if f.item.comparator in ("<", "<=")]  # type: ignore[union-attr]
+    apart = {id(f) for lo in lows for hi in highs if lo.item.value >= hi.item.value  # type: ignore[union-attr]
+             for f in (lo, hi)}
+    if not apart:
+        return found
+    rule = _age_rules().requirement_after
+    return [f for f in found if id(f) not in apart or not rule.match(text, f.end)]
 
 
 _BEING = re.compile(r"(?i)^\s*(?:be|being|is|are|aged?)\b")
@@ -137,6 +230,18 @@ def find_ages(text: str, original: str) -> list[Found]:
         if not _not_the_participants(text, start, end):
             found.append(Found(start, end, constraint))
 
+    for m in _AGE_REVERSED.finditer(text):
+        lo, hi = parse_number(m["lo"]), parse_number(m["hi"]) if m["hi"] else None
+        if lo is None or (m["hi"] and hi is None):
+            continue
+        lo_y = _years(lo, m["lou"] or m["hiu"])
+        if hi is None:
+            add(m.start(), m.end(), AgeConstraint(comparator=">" if m["loc"] == "<" else ">=", value=lo_y,
+                                                  text=m.group(0)))
+        elif lo_y <= _years(hi, m["hiu"]) <= 130:
+            add(m.start(), m.end(), AgeConstraint(
+                comparator="between", value=lo_y, upper=_years(hi, m["hiu"]), text=m.group(0),
+                lower_exclusive=m["loc"] == "<", upper_exclusive=m["hic"] == "<"))
     for rx in (_AGE_RANGE, _AGE_RANGE_TAIL):
         for m in rx.finditer(text):
             if rx is _AGE_RANGE_TAIL and not _EXPLICIT.search(m.group(0)):
@@ -157,7 +262,8 @@ def find_ages(text: str, original: str) -> list[Found]:
         for m in rx.finditer(text):
             if rx is _AGE_COMP_TAIL:
                 before = text[max(0, m.start() - 30):m.start()]
-                if not has_cue() or (_DURATION_BEFORE.search(before) and not re.search(r"\bage[sd]?\s*(of)?\s*$", before, re.I)):
+                if not has_cue() or (_DURATION_BEFORE.search(before) and not _BARE_TAIL.match(text, m.end())
+                                     and not re.search(r"\bage[sd]?\s*(of)?\s*$", before, re.I)):
                     continue
                 if not _EXPLICIT.search(m.group(0).rstrip()) and not _bare_age(text, m.start(), m.end(), m["u"]):
                     continue
@@ -165,4 +271,4 @@ def find_ages(text: str, original: str) -> list[Found]:
             if v is None or v > 130:
                 continue
             add(m.start(), m.end(), AgeConstraint(comparator=m["comp"], value=_years(v, m["u"]), text=m.group(0)))
-    return found
+    return _for_subgroups(found, text) if len(found) > 1 else found

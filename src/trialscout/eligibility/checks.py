@@ -7,10 +7,9 @@ person, e.g. pregnancy for a man, or an item the study team settles).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from datetime import date
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 from .constraints import (
     AgeConstraint, ComplianceItem, ConditionConstraint, ConsentItem, Constraint, LabConstraint,
@@ -18,7 +17,8 @@ from .constraints import (
 )
 from .errors import UnitError
 from .labs import analytes, convert, format_unit, format_value, normalize_unit, unit_info
-from .profile.models import Evidence, Profile
+from .prepared import PreparedProfile
+from .profile.models import Evidence
 from .questions import question_ids
 from .scores import missing_inputs, score_value
 from .grades import score_spec
@@ -26,7 +26,7 @@ from .grades import score_spec
 Holds = Union[bool, None, Literal["na"]]
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """Result of one constraint check."""
 
@@ -41,83 +41,84 @@ def _unknown(reason: str, c: Constraint, index: int | None = None) -> Outcome:
     return Outcome(None, reason, [], question_ids(c, index))
 
 
-def check(c: Constraint, profile: Profile, today: date, index: int | None = None) -> Outcome:
-    """Dispatch to the check for the constraint's type."""
-    if isinstance(c, AgeConstraint):
-        return _age(c, profile, today)
-    if isinstance(c, SexConstraint):
-        if c.sex == "any":
-            return Outcome(True, "Both women and men can take part.")
-        if profile.sex is None:
-            return _unknown("Your sex is not known.", c)
-        ev = [profile.evidence["sex"]] if "sex" in profile.evidence else []
-        return Outcome(profile.sex == c.sex, f"The criterion is about {c.sex}s; you are {profile.sex}.", ev)
-    if isinstance(c, LabConstraint):
-        return _lab_any(c, profile)
-    if isinstance(c, ScoreConstraint):
-        return _score(c, profile, today)
-    if isinstance(c, PregnancyConstraint):
-        return _pregnancy(c, profile)
-    if isinstance(c, (ConditionConstraint, MedicationConstraint, ProcedureConstraint)):
-        return _check_entity()(c, profile, today)
-    if isinstance(c, ConsentItem):
-        return _agreement(c, profile, "consent", "Agreeing to take part is done with the study team; "
-                                                 "it does not depend on your health.")
-    if isinstance(c, ComplianceItem):
-        key = {"compliance": "compliance", "other_trial": "other_trial", "judgement": "judgement",
-               "practical": "practical"}[c.topic]
-        text = {"compliance": "This is about taking part in the study (visits, rules); the study team goes "
-                              "through it with you.",
-                "practical": "This is a practical point (such as language, where you live or birth control); "
-                             "the study team goes through it with you.",
-                "other_trial": "The study team will ask whether you take part in another study.",
-                "judgement": "This is the study doctors' judgement; they decide it with you."}[c.topic]
-        return _agreement(c, profile, key, text)
-    if isinstance(c, NeedsReview):
-        answer = profile.answers.get(f"criterion:{index}") if index is not None else None
-        if isinstance(answer, bool):
-            return Outcome(answer, "You answered this criterion yourself.",
-                           [Evidence(source="answer", text=f"your answer: {'yes' if answer else 'no'}")])
-        return _unknown("We could not read this criterion automatically; the study team will check it.", c, index)
-    return Outcome(None, "This kind of criterion is not checked yet.")
+def check(c: Constraint, person: PreparedProfile, index: int | None = None) -> Outcome:
+    """Dispatch to the check for the constraint's type (``person``: the profile prepared for one trial)."""
+    checker = CHECKERS.get(type(c))
+    if checker is None:
+        return Outcome(None, "This kind of criterion is not checked yet.")
+    return checker(c, person, index)
 
 
-@lru_cache(maxsize=1)
-def _check_entity():  # type: ignore[no-untyped-def]
-    """``entity_checks.check_entity``, imported once (that module imports this one; a per-call import is slow)."""
+def _sex(c: SexConstraint, person: PreparedProfile, index: int | None) -> Outcome:
+    if c.sex == "any":
+        return Outcome(True, "Both women and men can take part.")
+    if person.sex is None:
+        return _unknown("Your sex is not known.", c)
+    ev = [person.evidence["sex"]] if "sex" in person.evidence else []
+    return Outcome(person.sex == c.sex, f"The criterion is about {c.sex}s; you are {person.sex}.", ev)
+
+
+def _entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, person: PreparedProfile,
+            index: int | None) -> Outcome:
+    """The first entity check imports ``entity_checks`` (it imports this module), which takes this one's place
+    in ``CHECKERS``."""
     from .entity_checks import check_entity
 
-    return check_entity
+    return check_entity(c, person, index)
 
 
-def _agreement(c: ConsentItem | ComplianceItem, profile: Profile, key: str, na_reason: str) -> Outcome:
-    applies_to = getattr(c, "applies_to", None)
-    if applies_to and profile.sex and profile.sex != applies_to:
-        return Outcome("na", f"This is a rule for {applies_to}s, so it does not apply to you.")
-    answer = profile.answers.get(key)
+def _consent(c: ConsentItem, person: PreparedProfile, index: int | None) -> Outcome:
+    return _agreement(c, person, "consent", "Agreeing to take part is done with the study team; "
+                                            "it does not depend on your health.")
+
+
+#: What each study-team topic is about, said to the person when they have not answered it.
+_TOPICS = {"compliance": "This is about taking part in the study (visits, rules); the study team goes "
+                         "through it with you.",
+           "practical": "This is a practical point (such as language, where you live or birth control); "
+                        "the study team goes through it with you.",
+           "other_trial": "The study team will ask whether you take part in another study.",
+           "judgement": "This is the study doctors' judgement; they decide it with you."}
+
+
+def _compliance(c: ComplianceItem, person: PreparedProfile, index: int | None) -> Outcome:
+    return _agreement(c, person, c.topic, _TOPICS[c.topic])
+
+
+def _review(c: NeedsReview, person: PreparedProfile, index: int | None) -> Outcome:
+    answer = person.answers.get(f"criterion:{index}") if index is not None else None
     if isinstance(answer, bool):
-        ev = [Evidence(source=profile.source or "answer", text=f"{key}: {'yes' if answer else 'no'}")]
+        return Outcome(answer, "You answered this criterion yourself.",
+                       [Evidence(source="answer", text=f"your answer: {'yes' if answer else 'no'}")])
+    return _unknown("We could not read this criterion automatically; the study team will check it.", c, index)
+
+
+def _agreement(c: ConsentItem | ComplianceItem, person: PreparedProfile, key: str, na_reason: str) -> Outcome:
+    applies_to = c.applies_to if c.type == "compliance" else None  # type: ignore[union-attr]
+    if applies_to and person.sex and person.sex != applies_to:
+        return Outcome("na", f"This is a rule for {applies_to}s, so it does not apply to you.")
+    answer = person.answers.get(key)
+    if isinstance(answer, bool):
+        ev = [Evidence(source=person.source or "answer", text=f"{key}: {'yes' if answer else 'no'}")]
         holds = answer if c.positive else not answer
         return Outcome(holds, f"You {'agreed' if answer else 'did not agree'} ({key}).", ev)
     return Outcome("na", na_reason)
 
 
-def _age(c: AgeConstraint, profile: Profile, today: date) -> Outcome:
-    age = profile.age_on(today)
-    if age is None and profile.answers.get("age") is not None:
-        age = float(profile.answers["age"])
+def _age(c: AgeConstraint, person: PreparedProfile, index: int | None) -> Outcome:
+    age = person.age
+    if age is None and person.answers.get("age") is not None:
+        age = float(person.answers["age"])
     if age is None:
         return _unknown("Your age is not known.", c)
-    ev = [profile.evidence["age"]] if "age" in profile.evidence else [Evidence(source=profile.source or "form",
-                                                                              text=f"age {age:.0f}")]
     limit = c.describe("years")
-    return Outcome(c.holds(age), f"You are {int(age)}; the criterion asks for age {limit}.", ev)
+    return Outcome(c.holds(age), f"You are {int(age)}; the criterion asks for age {limit}.", [person.age_evidence(age)])
 
 
 # ------------------------------------------------------------------ labs
 
-def _lab_any(c: LabConstraint, profile: Profile) -> Outcome:
-    outcomes = [_lab(c, profile)] + [_lab(alt, profile) for alt in c.alternatives]
+def _lab_any(c: LabConstraint, person: PreparedProfile, index: int | None = None) -> Outcome:
+    outcomes = [_lab(c, person)] + [_lab(alt, person) for alt in c.alternatives]
     if any(o.holds is True for o in outcomes):
         best = next(o for o in outcomes if o.holds is True)
         return Outcome(True, best.reason, best.evidence)
@@ -131,9 +132,10 @@ def _lab_any(c: LabConstraint, profile: Profile) -> Outcome:
                    list(dict.fromkeys(q for o in outcomes for q in o.questions)))
 
 
-def _measured(profile: Profile, analyte: str):  # type: ignore[no-untyped-def]
-    facts = profile.lab_readings(analyte)
+def _measured(person: PreparedProfile, analyte: str):  # type: ignore[no-untyped-def]
+    facts = person.lab_readings(analyte)
     if not facts and analyte in {"weight", "height"}:
+        profile = person.profile
         value = profile.weight_kg if analyte == "weight" else profile.height_cm
         if value is not None:
             from .profile.models import LabFact
@@ -178,9 +180,9 @@ def _uln_limit(c: LabConstraint) -> str:
     return f"{c.describe()} × the upper limit of normal"
 
 
-def _lab(c: LabConstraint, profile: Profile) -> Outcome:
+def _lab(c: LabConstraint, person: PreparedProfile) -> Outcome:
     label = analytes()[c.analyte].label
-    facts = _measured(profile, c.analyte)
+    facts = _measured(person, c.analyte)
     qs = question_ids(c, alternatives=False)
     if not facts:
         return Outcome(None, f"Your {label} is not known.", [], qs)
@@ -248,7 +250,8 @@ def _lab_change(c: LabConstraint, facts, label: str, qs: list[str]) -> Outcome: 
 
 # ------------------------------------------------------------------ scores
 
-def _score(c: ScoreConstraint, profile: Profile, today: date) -> Outcome:
+def _score(c: ScoreConstraint, person: PreparedProfile, index: int | None = None) -> Outcome:
+    profile, today = person.profile, person.today
     spec = score_spec(c.score)
     label = spec["label"]
     value = score_value(profile, c.score, today)
@@ -277,7 +280,8 @@ def _score(c: ScoreConstraint, profile: Profile, today: date) -> Outcome:
 
 # ------------------------------------------------------------------ pregnancy
 
-def _pregnancy(c: PregnancyConstraint, profile: Profile) -> Outcome:
+def _pregnancy(c: PregnancyConstraint, person: PreparedProfile, index: int | None = None) -> Outcome:
+    profile = person.profile
     if profile.sex == "male":
         return Outcome("na", "This is about pregnancy or breastfeeding, so it does not apply to you.")
     values: list[bool | None] = []
@@ -298,5 +302,12 @@ def _pregnancy(c: PregnancyConstraint, profile: Profile) -> Outcome:
     holds = has if c.present else not has
     return Outcome(holds, f"You said {'yes' if has else 'no'} to: {words}.", ev)
 
+
+#: The check for each constraint type: ``checker(constraint, person, criterion index) -> Outcome``.
+CHECKERS: dict[type, Callable[[Any, PreparedProfile, "int | None"], Outcome]] = {
+    AgeConstraint: _age, SexConstraint: _sex, LabConstraint: _lab_any, ScoreConstraint: _score,
+    PregnancyConstraint: _pregnancy, ConditionConstraint: _entity, MedicationConstraint: _entity,
+    ProcedureConstraint: _entity, ConsentItem: _consent, ComplianceItem: _compliance, NeedsReview: _review,
+}
 
 __all__ = ["Holds", "Outcome", "check"]

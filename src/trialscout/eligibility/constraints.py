@@ -18,7 +18,7 @@ Comparator = Literal[">", ">=", "<", "<=", "=", "between"]
 Context = Literal["current", "historical", "family", "hypothetical", "uncertain"]
 TimeUnit = Literal["day", "week", "month", "year"]
 
-PARSE_VERSION = 3
+PARSE_VERSION = 4  # 4: age rules (ages.py), registry maximum in months as an exclusive bound
 _DAYS = {"day": 1.0, "week": 7.0, "month": 30.44, "year": 365.25}
 
 
@@ -76,6 +76,10 @@ class _Numeric(_Frozen):
         return f"{symbol} {format_value(self.value, unit)}"
 
 
+def _whole(value: float) -> bool:
+    return abs(value - round(value)) < 1e-9
+
+
 class AgeConstraint(_Numeric):
     """Age in years ("Age range from 18 to 65 years old").
 
@@ -88,13 +92,20 @@ class AgeConstraint(_Numeric):
     upper_exclusive: bool = False
 
     def holds(self, x: float) -> bool:
-        """True when age ``x`` satisfies the limit (a range's ends as the text gives them)."""
+        """True when age ``x`` satisfies the limit (a range's ends as the text gives them).
+
+        An inclusive upper end in whole years counts completed years, as ages are spoken: "<= 64 years"
+        and "22-64 years" include a person 64 years and 6 months old (up to the 65th birthday).
+        """
+        if self.comparator == "<=" and _whole(self.value):
+            return x < self.value + 1
         if self.comparator != "between":
             return super().holds(x)
         upper = self.upper if self.upper is not None else self.value
         above = x > self.value if self.lower_exclusive else x >= self.value
-        below = x < upper if self.upper_exclusive else x <= upper
-        return above and below
+        if self.upper_exclusive:
+            return above and x < upper
+        return above and (x < upper + 1 if _whole(upper) else x <= upper)
 
     def describe(self, unit: str | None = None) -> str:
         """``"between 18 and 65"``, or ``"18 to under 65"`` when the upper end is left out."""

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Union
 
-from .checks import Outcome, _unknown
+from .checks import CHECKERS, Outcome, _unknown
 from .constraints import ConditionConstraint, MedicationConstraint, ProcedureConstraint, TimeWindow
 from .nlp import context_for_spans
-from .profile.models import ConditionFact, Evidence, MedicationFact, ProcedureFact, Profile
+from .prepared import PreparedProfile
+from .profile.models import ConditionFact, Evidence, MedicationFact, ProcedureFact
 from .questions import question_ids
 from .ruleset import fold, vocabulary
 
@@ -28,21 +29,20 @@ def _term_match(term: str, name: str) -> bool:
     return a == b or bool(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", b)) or bool(re.search(rf"(?<!\w){re.escape(b)}(?!\w)", a))
 
 
-def _facts(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile) -> list[Fact]:
-    if isinstance(c, ConditionConstraint):
-        return list(profile.family_history if c.context == "family" else profile.conditions)
-    return list(profile.medications if isinstance(c, MedicationConstraint) else profile.procedures)
-
-
-def _hits(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile):  # type: ignore[no-untyped-def]
-    vocab = vocabulary(c.type)
-    present, absent = [], []
-    for fact in _facts(c, profile):
-        concept = _fact_concept(c.type, fact)
-        if c.concept and concept:
-            if fact.present and c.concept in vocab.ancestors(concept):
+def _hits(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, person: PreparedProfile):  # type: ignore[no-untyped-def]
+    """The person's facts that say they have (``present``) or do not have (``absent``) what ``c`` names."""
+    present: list[Fact] = []
+    absent: list[Fact] = []
+    kind = c.type
+    entries = person.entries(kind, kind == "condition" and c.context == "family")
+    if not entries:
+        return present, absent
+    wanted = c.concept
+    for fact, concept, ancestors in entries:
+        if wanted and concept:
+            if fact.present and wanted in ancestors:
                 present.append(fact)
-            elif not fact.present and concept in vocab.ancestors(c.concept):
+            elif not fact.present and concept in vocabulary(kind).ancestors(wanted):
                 absent.append(fact)
         elif _term_match(c.term, fact.name):
             (present if fact.present else absent).append(fact)
@@ -55,10 +55,10 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){re.escape(fold(term))}(?!\w)", re.I)
 
 
-def _note_search(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile) -> tuple[bool | None, list[Evidence]]:
+def _note_search(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, person: PreparedProfile) -> tuple[bool | None, list[Evidence]]:
     """Look for a plain-word term in the note's sentences (ConText decides negation)."""
     pattern = _term_pattern(c.term)
-    for sentence in profile.sentences:
+    for sentence in person.sentences:
         m = pattern.search(sentence)
         if m:
             found = context_for_spans(sentence, [(m.start(), m.end(), c.type, None)])
@@ -113,12 +113,18 @@ def _now(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, fa
     return True
 
 
+@lru_cache(maxsize=8192)
+def _term_as_written(term: str) -> re.Pattern[str]:
+    """A term as a whole-word, case-insensitive pattern (not folded), compiled once per term."""
+    return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.I)
+
+
 _PREPOSITION = re.compile(r"(?i)^(?:in|at|on|with|during|within)\s+(?=\S)")
 
 
 def _narrower(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint) -> str:
     """What the criterion adds to the term: ": it asks about the early and intermediate stages", or ""."""
-    m = re.search(rf"(?<!\w){re.escape(c.term)}(?!\w)", c.text, re.I)
+    m = _term_as_written(c.term).search(c.text)
     if m is None:
         return ""
     before, after = c.text[:m.start()].strip(), c.text[m.end():].strip()
@@ -129,14 +135,17 @@ def _narrower(c: ConditionConstraint | MedicationConstraint | ProcedureConstrain
     return ""
 
 
-def check_entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, profile: Profile,
-                 today: date) -> Outcome:
-    """Check a condition, medicine or procedure constraint against the profile."""
-    label = vocabulary(c.type).label(c.concept) or c.term
+def check_entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint,
+                 person: PreparedProfile, index: int | None = None) -> Outcome:
+    """Check a condition, medicine or procedure constraint against the profile prepared for the trial."""
+    today = person.today
+    vocab = vocabulary(c.type)
+    concept = vocab.concepts.get(c.concept or "")
+    label = (concept.label if concept else None) or c.term
     if c.context == "hypothetical":
         return _unknown(f"This is about a plan or need ({c.text or label}); the study team will ask you.", c)
-    present, absent = _hits(c, profile)
-    ev = [f.evidence for f in present + absent if f.evidence]
+    present, absent = _hits(c, person)
+    ev = [f.evidence for f in present + absent if f.evidence] if present or absent else []
     has: bool | None
     if present and absent:
         return Outcome(None, f"Your information about {label} is contradictory.", ev, question_ids(c))
@@ -152,13 +161,12 @@ def check_entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstr
     elif absent:
         has = False
     else:
-        has, ev = _note_search(c, profile) if c.concept is None and profile.sentences else (None, [])
-    age = profile.age_on(today)
-    concept = vocabulary(c.type).concepts.get(c.concept or "")
+        has, ev = _note_search(c, person) if c.concept is None and person.sentences else (None, [])
+    age = person.age
     if has is None and not (present or absent) and concept and concept.from_age and age is not None \
             and age < concept.from_age and c.context != "family":
         return Outcome("na", f"This is about {label}, which does not concern a child of {int(age)}.")
-    if has is None and profile.complete and not (present or absent):  # a complete record that does not mention it
+    if has is None and person.complete and not (present or absent):  # a complete record that does not mention it
         return Outcome(not c.present, f"Your record does not mention {label}.", [])
     if has is None:
         what = f"{label} ({c.window.text})" if c.window else label
@@ -173,3 +181,7 @@ def check_entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstr
     return Outcome(holds, f"You {'' if has else 'do not '}{verb} {label}"
                           f"{' (' + c.window.text + ')' if c.window and has else ''}.".replace("do not take or took",
                                                                                              "do not take"), ev)
+
+
+CHECKERS.update({ConditionConstraint: check_entity, MedicationConstraint: check_entity,
+                ProcedureConstraint: check_entity})

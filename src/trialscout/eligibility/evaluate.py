@@ -42,11 +42,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .checks import Holds, Outcome, check
-from .constraints import Constraint, NeedsReview, ParsedCriterion, ParsedEligibility
-from .profile.form import apply_answers
+from .checks import CHECKERS, Holds, Outcome, check
+from .constraints import Constraint, ParsedCriterion, ParsedEligibility
+from .prepared import PreparedProfile
 from .profile.models import Evidence, Profile, ProfileFlag
 from .questions import Question, questions_for_constraint
+from .trusted import trusted
 
 Status = Literal["met", "not_met", "unknown", "not_applicable"]
 Verdict = Literal["likely_eligible", "likely_not_eligible", "need_more_information"]
@@ -91,35 +92,45 @@ class EligibilityResult(BaseModel):
 
 
 def _and(values: list[Holds]) -> Holds:
-    if any(v is False for v in values):
+    """Kleene "and" of True / False / None values."""
+    if False in values:
         return False
-    return True if all(v is True for v in values) else None
+    return True if values.count(True) == len(values) else None
 
 
 def _or(values: list[Holds]) -> Holds:
-    if any(v is True for v in values):
+    """Kleene "or" of True / False / None values."""
+    if True in values:
         return True
-    return False if all(v is False for v in values) else None
+    return False if values.count(False) == len(values) else None
 
 
 def _combine(pc: ParsedCriterion, outcomes: list[Outcome]) -> Holds:
-    pairs = [(c, o) for c, o in zip(pc.constraints, outcomes) if o.holds != "na"]
-    deciding = [(c, o) for c, o in pairs if not (c.type == "sex" and c.sex == "any")]  # type: ignore[union-attr]
-    values = [o.holds for _, o in (deciding or pairs)]
+    values: list[Holds] = []
+    either: list[Holds] = []  # "male or female": counts only when nothing else does
+    for c, o in zip(pc.constraints, outcomes):
+        holds = o.holds
+        if holds == "na":
+            continue
+        if c.type == "sex" and c.sex == "any":  # type: ignore[union-attr]
+            either.append(holds)
+        else:
+            values.append(holds)
     if not values:
-        return "na"
+        if not either:
+            return "na"
+        values = either
     if pc.coverage == "partial":
         values.append(None)  # the words we could not read are an unknown part of the criterion
     return _or(values) if pc.logic == "any" else _and(values)
 
 
 def _status(kind: str, holds: Holds) -> Status:
-    if holds == "na":
-        return "not_applicable"
-    if holds is None:
-        return "unknown"
-    return "met" if holds else "not_met"
+    return _STATUS[holds]
 
+
+#: A criterion's status by what its constraints combine to.
+_STATUS: dict[Holds, Status] = {True: "met", False: "not_met", None: "unknown", "na": "not_applicable"}
 
 _WORD = re.compile(r"\w+")
 
@@ -130,78 +141,94 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower()))
 
 
-def _unread(pc: ParsedCriterion, outcomes: list[Outcome]) -> list[str]:
-    """Words of the criterion nothing read, and no reason names (a reason quoting them has read them)."""
+def _unread(pc: ParsedCriterion, outcomes: list[Outcome]) -> bool:
+    """True when some word of the criterion nothing read is named by no reason (a reason quoting it has read it)."""
     uncovered = _words(pc.uncovered)
     if not uncovered:
-        return []
-    named = {w for o in outcomes if o.reason for w in _words(o.reason)}
-    return [w for w in uncovered if w not in named]
+        return False
+    named: set[str] = set()
+    for o in outcomes:
+        if o.reason:
+            named.update(_words(o.reason))
+    return not named.issuperset(uncovered)
 
 
 def _open_kind(pc: ParsedCriterion, outcomes: list[Outcome], review: bool) -> OpenKind:
     """Why an unknown criterion is unknown (see the module docstring)."""
-    counted = [o for o in outcomes if o.holds != "na"]
-    unknown = [o for o in counted if o.holds is None]
-    if review and not any(o.holds is not None for o in counted):
+    decided = pointed = unknown = False
+    all_partly = True
+    for o in outcomes:
+        holds = o.holds
+        if holds is None:
+            unknown = True
+            if o.evidence or o.partly:
+                pointed = True
+            if not o.partly:
+                all_partly = False
+        elif holds != "na":
+            decided = True
+            if holds is True:
+                pointed = True
+    if review and not decided:
         return "review"
     if pc.criterion.kind == "exclusion":
-        pointed = any(o.holds is True for o in counted) or any(o.evidence or o.partly for o in unknown)
         return "evidence" if pointed else "no_evidence"
-    if unknown and all(o.partly for o in unknown) and not _unread(pc, outcomes):
+    if unknown and all_partly and not _unread(pc, outcomes):
         return "detail"
     return "missing"
 
 
+_EXCLUSION_LEAD = {True: "This exclusion applies to you.", False: "This exclusion does not apply to you.",
+                   None: "Not enough information to tell whether this exclusion applies."}
+_INCLUSION_LEAD = {True: "You meet this criterion.", False: "You do not meet this criterion.",
+                   None: "Not enough information to tell whether you meet this criterion."}
+
+
 def _reason(pc: ParsedCriterion, holds: Holds, outcomes: list[Outcome], open_kind: OpenKind | None = None) -> str:
-    kind = pc.criterion.kind
-    deciding = [o for o in outcomes if o.holds is holds] if holds in (True, False) else []
-    if deciding and (pc.logic == "any") == (holds is True):  # one option met (or one part failed) decides it
-        outcomes = deciding + [o for o in outcomes if o.holds not in (True, False, None)]
-    detail = " ".join(dict.fromkeys(o.reason for o in outcomes if o.reason))
-    unread = _unread(pc, outcomes)
-    if pc.coverage == "partial" and holds is None and unread:
+    if (holds is True or holds is False) and (pc.logic == "any") == holds:  # one option met (or one part failed)
+        deciding = [o for o in outcomes if o.holds is holds]                # decides it
+        if deciding:
+            outcomes = deciding + [o for o in outcomes if o.holds == "na"]
+    if len(outcomes) == 1:
+        detail = outcomes[0].reason
+    else:
+        detail = " ".join(dict.fromkeys([o.reason for o in outcomes if o.reason]))
+    if holds is None and pc.coverage == "partial" and _unread(pc, outcomes):
         detail += f" Part of this criterion could not be checked automatically (\"{pc.uncovered}\")."
     if holds == "na":
         return detail or "This does not concern you."
-    if kind == "exclusion":
-        lead = {True: "This exclusion applies to you.", False: "This exclusion does not apply to you.",
-                None: "Not enough information to tell whether this exclusion applies."}[holds]
+    if pc.criterion.kind == "exclusion":
+        lead = _EXCLUSION_LEAD[holds]
         if open_kind == "no_evidence":
             lead += " Nothing you told us points to it."
     else:
-        lead = {True: "You meet this criterion.", False: "You do not meet this criterion.",
-                None: "Not enough information to tell whether you meet this criterion."}[holds]
+        lead = _INCLUSION_LEAD[holds]
         if open_kind == "detail":
             lead = "You probably meet this criterion; the study team will confirm the detail."
     return f"{lead} {detail}".strip()
 
 
-#: Exact copies of exception constraints, by id (the original is kept so its id stays its own); constraints are frozen.
-_EXACT: dict[int, tuple[Constraint, Constraint]] = {}
-
-
 def _exact(x: Constraint) -> Constraint:
-    """``x`` with ``exact=True`` (an exception's qualifiers do not matter), copied once per constraint."""
-    if not hasattr(x, "exact"):
+    """``x`` with ``exact=True`` (an exception's qualifiers do not matter); ``x`` itself when it already is."""
+    if x.type not in {"condition", "medication", "procedure"} or x.exact:  # type: ignore[union-attr]
         return x
-    hit = _EXACT.get(id(x))
-    if hit is None or hit[0] is not x:
-        if len(_EXACT) >= 100_000:
-            _EXACT.clear()
-        hit = _EXACT[id(x)] = (x, x.model_copy(update={"exact": True}))
-    return hit[1]
+    return x.model_copy(update={"exact": True})
 
 
-def _evaluate_one(pc: ParsedCriterion, profile: Profile, today: date) -> tuple[CriterionResult, list[Question]]:
+def _evaluate_one(pc: ParsedCriterion, person: PreparedProfile) -> tuple[CriterionResult, list[Question]]:
     c = pc.criterion
-    outcomes = [check(x, profile, today, c.index) for x in pc.constraints]
+    index, kind = c.index, c.kind
+    constraints = pc.constraints
+    outcomes = []
+    for x in constraints:
+        checker = CHECKERS.get(type(x))
+        outcomes.append(checker(x, person, index) if checker is not None else check(x, person, index))
     holds = _combine(pc, outcomes)
-    if pc.exceptions and holds in (True, False):
+    if pc.exceptions and (holds is True or holds is False):
         # an exception's own qualifiers ("adequately treated") do not matter: having the thing is enough to ask
-        carved = [check(_exact(x), profile, today, c.index) for x in pc.exceptions]
-        rescued = holds is (c.kind == "exclusion")  # the exception could only help the person
-        if c.kind == "exclusion":  # excluded unless the person is known to have the exception
+        carved = [check(_exact(x), person, index) for x in pc.exceptions]
+        rescued = holds is (kind == "exclusion")  # the exception could only help the person
+        if kind == "exclusion":  # excluded unless the person is known to have the exception
             could_apply = any(o.holds is True for o in carved)
         else:  # an exception widens who can join: ask when unknown
             could_apply = any(o.holds is not False and o.holds != "na" for o in carved)
@@ -212,7 +239,11 @@ def _evaluate_one(pc: ParsedCriterion, profile: Profile, today: date) -> tuple[C
                                     [q for o in carved for q in o.questions]))
         elif rescued:
             outcomes.append(Outcome(holds, "(The criterion's exception does not apply, as far as we know.)"))
-    review = any(isinstance(x, NeedsReview) for x in pc.constraints)
+    review = False
+    for x in constraints:
+        if x.type == "review":
+            review = True
+            break
     open_kind = _open_kind(pc, outcomes, review) if holds is None else None
     if pc.group == "heading" and review:
         holds, reason, open_kind = "na", "A heading for the items below.", None
@@ -221,28 +252,40 @@ def _evaluate_one(pc: ParsedCriterion, profile: Profile, today: date) -> tuple[C
     questions: list[Question] = []
     qids: list[str] = []
     if holds is None:
-        wanted = {q for o in outcomes if o.holds is None for q in o.questions}
-        for x in pc.constraints:
-            for q in questions_for_constraint(x, c.index):
+        wanted: set[str] = set()
+        for o in outcomes:
+            if o.holds is None:
+                wanted.update(o.questions)
+        for x in constraints:
+            for q in questions_for_constraint(x, index):
                 if q.id in wanted and q.id not in qids:
                     qids.append(q.id)
                     questions.append(q)
-    result = CriterionResult(
-        index=c.index, kind=c.kind, text=c.text, source=c.source, parent=c.parent, status=_status(c.kind, holds),
-        applies=(holds is True) if c.kind == "exclusion" and holds in (True, False) else None, reason=reason,
-        evidence=[e for o in outcomes if o.holds != "na" for e in o.evidence], questions=qids,
-        needs_review=review and holds is None,
-        study_team=holds == "na" and all(x.type in {"consent", "compliance"} for x in pc.constraints)
-        and not _other_sex(pc, profile),
-        open=open_kind,
-    )
+    evidence: list[Evidence] = []
+    for o in outcomes:
+        if o.evidence and o.holds != "na":
+            evidence.extend(o.evidence)
+    decided = holds is True or holds is False
+    result = trusted(CriterionResult, {
+        "index": index, "kind": kind, "text": c.text, "source": c.source, "parent": c.parent,
+        "status": _STATUS[holds], "applies": holds if decided and kind == "exclusion" else None,
+        "reason": reason, "evidence": evidence, "questions": qids,
+        "needs_review": review and holds is None,
+        "study_team": holds == "na" and _team_only(constraints) and not _other_sex(pc, person),
+        "open": open_kind,
+    })
     return result, questions
 
 
-def _other_sex(pc: ParsedCriterion, profile: Profile) -> bool:
+def _team_only(constraints: list[Constraint]) -> bool:
+    """True when every item is settled with the study team (consent, visits, the doctors' judgement)."""
+    return all(x.type in {"consent", "compliance"} for x in constraints)
+
+
+def _other_sex(pc: ParsedCriterion, person: PreparedProfile) -> bool:
     """True when the criterion's items are rules for the other sex ("women must use birth control" for a man)."""
-    limits = {getattr(x, "applies_to", None) for x in pc.constraints}
-    return profile.sex is not None and None not in limits and profile.sex not in limits
+    limits = {x.applies_to if x.type == "compliance" else None for x in pc.constraints}  # type: ignore[union-attr]
+    return person.sex is not None and None not in limits and person.sex not in limits
 
 
 def _apply_groups(results: list[CriterionResult], parsed: list[ParsedCriterion]) -> set[int]:
@@ -250,11 +293,12 @@ def _apply_groups(results: list[CriterionResult], parsed: list[ParsedCriterion])
 
     Returns the indexes of children whose own verdict must not block the trial.
     """
-    by_index = {r.index: r for r in results}
     soft: set[int] = set()
-    for pc in parsed:
-        if pc.group != "any_of" or pc.criterion.kind != "inclusion":
-            continue
+    groups = [pc for pc in parsed if pc.group == "any_of" and pc.criterion.kind == "inclusion"]
+    if not groups:
+        return soft
+    by_index = {r.index: r for r in results}
+    for pc in groups:
         children = [r for r in results if r.parent == pc.criterion.index]
         if not children:
             continue
@@ -285,24 +329,33 @@ def _count(items: Sized, one: str, many: str) -> str:
 
 def evaluate(parsed: ParsedEligibility, profile: Profile, today: date | None = None) -> EligibilityResult:
     """Check ``profile`` against every parsed criterion of a trial; never raises for missing data."""
-    today = today or date.today()
-    profile = apply_answers(profile)
+    person = PreparedProfile(profile, today or date.today())
     items = parsed.all()
     results: list[CriterionResult] = []
     questions: dict[str, Question] = {}
     for pc in items:
-        result, qs = _evaluate_one(pc, profile, today)
+        result, qs = _evaluate_one(pc, person)
         results.append(result)
         for q in qs:
             questions.setdefault(q.id, q)
     soft = _apply_groups(results, items)
-    blocking = [r.index for r in results if r.index not in soft and (
-        (r.kind == "inclusion" and r.status == "not_met") or (r.kind == "exclusion" and r.status == "met"))]
-    unknown = [r for r in results if r.index not in soft and r.status == "unknown" and not r.needs_review]
-    holding = [r for r in unknown if r.open in {"missing", "evidence", None}]
-    held = {id(r) for r in holding}  # identity: results of one trial differ by index, so == is identity here
-    to_confirm = [r for r in unknown if id(r) not in held]
-    to_review = [r.index for r in results if r.needs_review]
+    blocking: list[int] = []
+    unknown: list[CriterionResult] = []
+    holding: list[CriterionResult] = []  # open for missing data or with evidence: they hold the verdict back
+    to_confirm: list[CriterionResult] = []
+    to_review: list[int] = []
+    for r in results:
+        if r.needs_review:
+            to_review.append(r.index)
+        if soft and r.index in soft:
+            continue
+        status = r.status
+        if status == "unknown":
+            if not r.needs_review:
+                unknown.append(r)
+                (holding if r.open in _HOLDING else to_confirm).append(r)
+        elif (status == "not_met" and r.kind == "inclusion") or (status == "met" and r.kind == "exclusion"):
+            blocking.append(r.index)
     if not items:
         verdict: Verdict = "need_more_information"
         summary = "Need more information: the record gives no criteria to check; ask the study team."
@@ -321,11 +374,22 @@ def evaluate(parsed: ParsedEligibility, profile: Profile, today: date | None = N
     if to_review:
         summary += (f" {_count(to_review, 'criterion', 'criteria')} could not be read automatically; "
                     f"the study team will check {'it' if len(to_review) == 1 else 'them'}.")
-    asked = {q for r in unknown for q in r.questions} | {q for r in results if r.needs_review for q in r.questions}
-    return EligibilityResult(verdict=verdict, summary=summary, criteria=results,
-                             questions=[q for qid, q in questions.items() if qid in asked],
-                             blocking=blocking, to_review=to_review, to_confirm=[r.index for r in to_confirm],
-                             flags=list(profile.flags))
+    asked: set[str] = set()
+    for r in unknown:
+        asked.update(r.questions)
+    if to_review:
+        for r in results:
+            if r.needs_review:
+                asked.update(r.questions)
+    return trusted(EligibilityResult, {
+        "verdict": verdict, "summary": summary, "criteria": results,
+        "questions": [q for qid, q in questions.items() if qid in asked],
+        "blocking": blocking, "to_review": to_review, "to_confirm": [r.index for r in to_confirm],
+        "flags": list(person.profile.flags)})
+
+
+#: Why an unknown criterion holds the verdict back (the others are listed "to confirm").
+_HOLDING = frozenset({"missing", "evidence", None})
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -199,17 +199,28 @@ def parse_throughput(records: list[dict[str, Any]], repeat: int = 2) -> dict[str
 
 AGE_TOLERANCE = 0.01  # years
 CHIA_TYPES = ("Measurement", "Value", "Temporal", "Negation")
-AGE_METHOD = ("each age bound in the criteria text (parsed without the structured ages; in an exclusion the "
-              "comparison is turned round: excluding 'age < 18' allows '>= 18', excluding 'age >= 80' allows "
-              "'< 80') is read as the record's fields are, in whole years (months where the record gives "
-              "months): a minimum is the birthday from which one may join ('> 18' and '>= 18' are both 18: they "
-              "differ on that day only), a maximum the last age one may have ('<= 65' is 65, '< 65' is 64, "
-              "'<= 17.99' is 17); the lowest minimum and the highest maximum must equal the record's "
-              "minimum_age / maximum_age (a record without a minimum age has a minimum of 0)")
+AGE_METHOD = (
+    "over the demo trials whose criteria text states an age bound (parsed without the structured ages), the "
+    "text's bounds are compared with the record's minimum_age / maximum_age. The record counts completed units "
+    "(ClinicalTrials.gov: a maximum of '64 Years' admits everyone before their 65th birthday), so a text bound "
+    "is read in the record's whole units: '>= 18' and '<= 65' are 18 and 65. An exclusive bound has two "
+    "readings, and either agrees: '< 65' is 64 (the convention) or 65 (the boundary number, which registrants "
+    "enter about as often); '> 40' is 40 (from the 40th birthday) or 41. In an exclusion the comparison is "
+    "turned round (excluding 'age < 18' allows '>= 18'). The inclusions give the widest range they state "
+    "(lowest minimum, highest maximum: arms and sub-groups are alternatives); an exclusion narrows it "
+    "(excluding 'under 6 years' does not lower an inclusion's 7); an exclusion counts only when ages are all it "
+    "names ('Male over 60 who has sustained a fracture' excludes those men, not everyone over 60). Criteria under a donor's heading ('Donor "
+    "Inclusion Criteria') are about another person and are left out. A record without a minimum age has a "
+    "minimum of 0; a record without a maximum disagrees with a text that states one, and a record with no "
+    "structured age at all disagrees with any age the text states (it is counted, and reported as its own "
+    "category, with the agreement among trials whose record gives an age beside it)")
+_OTHER_PERSON_SECTION = ("donor",)
+
+Bound = tuple[str, float, bool]  # ("min" / "max", years, exclusive)
 
 
 def _allowed(comparator: str, value: float, upper: float | None, lower_exclusive: bool, upper_exclusive: bool,
-             exclusion: bool) -> list[tuple[str, float, bool]]:
+             exclusion: bool) -> list[Bound]:
     """The bounds an age constraint puts on who may join: (``min``/``max``, years, exclusive)."""
     if exclusion:  # excluding "age > 65" allows up to 65; excluding "age >= 80" allows under 80
         flipped = {">": ("max", False), ">=": ("max", True), "<": ("min", False), "<=": ("min", True)}
@@ -223,28 +234,59 @@ def _allowed(comparator: str, value: float, upper: float | None, lower_exclusive
     return []
 
 
-def _completed(bound: tuple[str, float, bool], record: float) -> float:
-    """A text bound in the record's whole units (years, else months), read as ``AGE_METHOD`` says."""
+def _readings(bound: Bound, step: float) -> list[float]:
+    """A text bound in whole record units (``step`` years), as ``AGE_METHOD`` says: the convention first,
+    then, for an exclusive bound, the boundary number ("< 65": 64, then 65; "> 40": 40, then 41)."""
     kind, value, exclusive = bound
-    step = 1.0 if abs(record - round(record)) < 1e-6 else 1.0 / 12.0
     units = value / step
-    whole = abs(units - round(units)) < 1e-6
-    if kind == "min":  # from the birthday on: "> 18" and ">= 18" both start at 18
-        return (round(units) if whole else math.ceil(units)) * step
-    if whole:  # the last age one may have: "<= 65" is 65, "< 65" is 64
-        return (round(units) - (1 if exclusive else 0)) * step
-    return math.floor(units) * step
+    if abs(units - round(units)) >= 1e-6:  # "<= 17.99" is 17; "> 17.5" is 18
+        return [(math.ceil(units) if kind == "min" else math.floor(units)) * step]
+    whole = round(units)
+    if not exclusive:
+        return [whole * step]
+    return [whole * step, (whole + 1) * step] if kind == "min" else [(whole - 1) * step, whole * step]
+
+
+def _side(kind: str, included: list[Bound], excluded: list[Bound], step: float) -> list[float]:
+    """The readings of the text's bound on one side: the widest inclusion, narrowed by the exclusions."""
+    lowest = kind == "min"
+    pick = (min if lowest else max)
+    candidates: list[Bound] = []
+    if included:
+        first = pick(_readings(b, step)[0] for b in included)
+        candidates = [b for b in included if abs(_readings(b, step)[0] - first) < 1e-9]
+    if excluded:
+        tight = (max if lowest else min)(_readings(b, step)[0] for b in excluded)
+        if not candidates or (tight > _readings(candidates[0], step)[0] if lowest
+                              else tight < _readings(candidates[0], step)[0]):
+            candidates = [b for b in excluded if abs(_readings(b, step)[0] - tight) < 1e-9]
+    return sorted({round(r, 9) for b in candidates for r in _readings(b, step)})
+
+
+def _step(limit: Any) -> float:
+    """One unit of the record's age field in years (a year, or a month for "6 Months")."""
+    if limit is None or not limit.value:
+        return 1.0
+    return limit.years / limit.value
+
+
+def _category(text_min: list[float], text_max: list[float], rec_min: float | None, rec_max: float | None) -> str:
+    if rec_min is None and rec_max is None:
+        return "record gives no age"
+    if (text_max and rec_max is None) or (text_min and rec_min is None and min(text_min) > 0):
+        return "record has no bound where the text has one"
+    return "numbers differ"
 
 
 def age_agreement(trials: Any) -> dict[str, Any]:
     """Trials whose criteria text states an age bound, and how many agree with the structured fields.
 
-    How bounds are compared is ``AGE_METHOD`` (also in the result as ``method``): the record's
-    ages count completed years, so the text's bounds are read the same way.
+    How bounds are compared is ``AGE_METHOD`` (also in the result as ``method``). Each
+    disagreement lists the criteria its text bounds come from, for review, and a category.
     """
     from .parse import parse_eligibility
 
-    stated = agree = 0
+    stated = agree = boundary = with_record = agree_with_record = 0
     disagreements: list[dict[str, Any]] = []
     for trial in trials:
         elig = trial.eligibility
@@ -254,28 +296,51 @@ def age_agreement(trials: Any) -> dict[str, Any]:
             parsed = parse_eligibility(elig.criteria)
         except Exception:  # noqa: BLE001 - an unparseable record states no age we can read
             continue
-        bounds: list[tuple[str, float, bool]] = []
+        included: list[Bound] = []
+        excluded: list[Bound] = []
+        sources: list[str] = []
         for pc in parsed.criteria:
+            section = (pc.criterion.section or "").casefold()
+            if any(word in section for word in _OTHER_PERSON_SECTION):
+                continue
             for c in pc.constraints:
                 if getattr(c, "type", None) == "age":
-                    bounds += _allowed(c.comparator, c.value, c.upper, getattr(c, "lower_exclusive", False),
-                                       getattr(c, "upper_exclusive", False), pc.criterion.kind == "exclusion")
-        if not bounds:
+                    exclusion = pc.criterion.kind == "exclusion"
+                    bounds = _allowed(c.comparator, c.value, c.upper, getattr(c, "lower_exclusive", False),
+                                      getattr(c, "upper_exclusive", False), exclusion)
+                    if exclusion and any(getattr(o, "type", None) != "age" for o in pc.constraints):
+                        continue  # "Male over 60 who has sustained a fracture": the age only narrows the exclusion
+                    (excluded if exclusion else included).extend(bounds)
+                    source = f"{pc.criterion.kind}: {pc.criterion.text}"
+                    if bounds and source not in sources:
+                        sources.append(source)
+        if not included and not excluded:
             continue
         stated += 1
         rec_min = elig.minimum_age.years if elig.minimum_age else None
         rec_max = elig.maximum_age.years if elig.maximum_age else None
-        lows = [_completed(b, rec_min if rec_min is not None else 0.0) for b in bounds if b[0] == "min"]
-        highs = [_completed(b, rec_max if rec_max is not None else 0.0) for b in bounds if b[0] == "max"]
-        text_min, text_max = (min(lows) if lows else None), (max(highs) if highs else None)
-        ok = all(rec is not None and abs(txt - rec) <= AGE_TOLERANCE
-                 for txt, rec in ((text_min, rec_min if rec_min is not None else 0.0), (text_max, rec_max))
-                 if txt is not None)  # no minimum age is a minimum of 0 ("Age: 0-65 years")
+        text_min = _side("min", [b for b in included if b[0] == "min"], [b for b in excluded if b[0] == "min"],
+                         _step(elig.minimum_age))
+        text_max = _side("max", [b for b in included if b[0] == "max"], [b for b in excluded if b[0] == "max"],
+                         _step(elig.maximum_age))
+        checks = [(text_min, rec_min if rec_min is not None else 0.0), (text_max, rec_max)]  # no minimum: 0
+        ok = all(rec is not None and any(abs(t - rec) <= AGE_TOLERANCE for t in txt) for txt, rec in checks if txt)
         agree += ok
+        boundary += ok and any(rec is not None and abs(txt[0] - rec) > AGE_TOLERANCE for txt, rec in checks if txt)
+        if rec_min is not None or rec_max is not None:
+            with_record += 1
+            agree_with_record += ok
         if not ok:
-            disagreements.append({"trial": trial.nct_id, "text_min": text_min, "text_max": text_max,
-                                  "record_min": rec_min, "record_max": rec_max})
+            disagreements.append({
+                "trial": trial.nct_id, "category": _category(text_min, text_max, rec_min, rec_max),
+                "text_min": text_min or None, "text_max": text_max or None,
+                "record_min": str(elig.minimum_age) if elig.minimum_age else None,
+                "record_max": str(elig.maximum_age) if elig.maximum_age else None, "criteria": sources})
     return {"trials_stating_age": stated, "agree": agree, "agreement": agree / stated if stated else 0.0,
+            "agree_by_boundary_reading": boundary,
+            "trials_stating_age_with_record_age": with_record, "agree_with_record_age": agree_with_record,
+            "agreement_with_record_age": agree_with_record / with_record if with_record else 0.0,
+            "categories": dict(Counter(d["category"] for d in disagreements)),
             "method": AGE_METHOD, "disagreements": disagreements}
 
 

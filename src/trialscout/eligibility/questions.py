@@ -20,6 +20,7 @@ analytes such as INR.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +32,7 @@ from .constraints import (
 from .labs import NO_UNIT, analytes
 from .grades import score_spec
 from .ruleset import vocabulary
+from .trusted import trusted
 
 
 class Question(BaseModel):
@@ -47,6 +49,7 @@ class Question(BaseModel):
     optional: bool = False
 
 
+@lru_cache(maxsize=65536)
 def slug(text: str) -> str:
     """A stable id fragment for free words: ``"Circulatory collapse"`` -> ``"circulatory-collapse"``."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "item"
@@ -56,6 +59,7 @@ def _display_unit(unit: str) -> str:
     return unit.replace("umol", "µmol").replace("uL", "µL") if unit != "1" else NO_UNIT
 
 
+@lru_cache(maxsize=None)
 def _lab_question(analyte: str) -> Question:
     spec = analytes()[analyte]
     return Question(id=f"lab:{analyte}", text=f"What is your most recent {spec.label}?", kind="lab",
@@ -67,6 +71,7 @@ def _lab_question(analyte: str) -> Question:
 LAB_FLAGS = ["high", "normal", "low"]
 
 
+@lru_cache(maxsize=None)
 def _flag_question(analyte: str) -> Question:
     label = analytes()[analyte].label
     return Question(id=f"lab_flag:{analyte}", kind="choice", choices=list(LAB_FLAGS),
@@ -89,22 +94,23 @@ _STATIC = {
 }
 
 
-def _score_questions(c: ScoreConstraint) -> list[Question]:
-    spec = score_spec(c.score)
+@lru_cache(maxsize=None)
+def _score_questions(score: str) -> tuple[Question, ...]:
+    spec = score_spec(score)
     inputs = spec.get("computed_from", [])
-    if c.score == "meld":
-        return [_lab_question(a) for a in inputs]
-    if c.score == "bmi":
-        return [_STATIC["height"], _STATIC["weight"]]
+    if score == "meld":
+        return tuple(_lab_question(a) for a in inputs)
+    if score == "bmi":
+        return _STATIC["height"], _STATIC["weight"]
     if spec.get("choices"):
-        return [Question(id=f"score:{c.score}", text=f"What is your {spec['label']}?", kind="choice",
-                         choices=list(spec["choices"]), help="Your doctor can tell you this.")]
+        return (Question(id=f"score:{score}", text=f"What is your {spec['label']}?", kind="choice",
+                         choices=list(spec["choices"]), help="Your doctor can tell you this."),)
     if spec.get("classes"):
-        return [Question(id=f"score:{c.score}", text=f"What is your {spec['label']} (class)?", kind="choice",
-                         choices=sorted(spec["classes"]), help="Your doctor can tell you this.")]
+        return (Question(id=f"score:{score}", text=f"What is your {spec['label']} (class)?", kind="choice",
+                         choices=sorted(spec["classes"]), help="Your doctor can tell you this."),)
     unit = spec.get("unit", "1")
-    return [Question(id=f"score:{c.score}", text=f"What is your {spec['label']}?", kind="number",
-                     unit_options=[_display_unit(unit)] if unit != "1" else [], help="Your doctor can tell you this.")]
+    return (Question(id=f"score:{score}", text=f"What is your {spec['label']}?", kind="number",
+                     unit_options=[_display_unit(unit)] if unit != "1" else [], help="Your doctor can tell you this."),)
 
 
 def entity_key(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint) -> str:
@@ -112,38 +118,47 @@ def entity_key(c: ConditionConstraint | MedicationConstraint | ProcedureConstrai
     return c.concept or slug(c.term)
 
 
-def _entity_label(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint) -> str:
-    return vocabulary(c.type).label(c.concept) or c.term.lower()
+#: The id prefix of a condition question by the constraint's context (any other context asks about now).
+_CONDITION_PREFIX = {"family": "family", "historical": "history"}
+_PREGNANCY_IDS = {"pregnant": "pregnant", "lactating": "lactating", "planning": "pregnancy_plan",
+                  "childbearing_potential": "childbearing_potential"}
 
 
 def question_ids(c: Constraint, criterion_index: int | None = None, *, alternatives: bool = True) -> list[str]:
     """Ids of the questions that would settle constraint ``c`` (without a lab's alternatives if ``alternatives``
-    is False)."""
-    return [q.id for q in questions_for_constraint(c, criterion_index, alternatives=alternatives)]
-
-
-#: Built questions by (id(constraint), criterion index), keeping the constraint alive so its id stays its own.
-#: Constraints are frozen and their questions never depend on the person, so each is built once.
-_BUILT: dict[tuple[int, int | None, bool], tuple[Constraint, list[Question]]] = {}
-_BUILT_LIMIT = 200_000
+    is False): the ids of ``questions_for_constraint``, made without building the questions."""
+    kind = c.type
+    if kind == "condition":
+        return [f"{_CONDITION_PREFIX.get(c.context, 'condition')}:{c.concept or slug(c.term)}"]  # type: ignore[union-attr]
+    if kind in {"medication", "procedure"}:
+        return [f"{kind}:{c.concept or slug(c.term)}"]  # type: ignore[union-attr]
+    if kind == "lab":
+        analyte = c.analyte  # type: ignore[union-attr]
+        out = [f"lab_flag:{analyte}" if c.unit == "x ULN"  # type: ignore[union-attr]
+               else analyte if analyte in {"height", "weight"} else f"lab:{analyte}"]
+        if not alternatives or not c.alternatives:  # type: ignore[union-attr]
+            return out
+        return out + [q for alt in c.alternatives for q in question_ids(alt) if q not in out]  # type: ignore[union-attr]
+    if kind == "age":
+        return ["age"]
+    if kind == "sex":
+        return [] if c.sex == "any" else ["sex"]  # type: ignore[union-attr]
+    if kind == "score":
+        return [q.id for q in _score_questions(c.score)]  # type: ignore[union-attr]
+    if kind == "pregnancy":
+        return ["sex", *(_PREGNANCY_IDS[s] for s in c.states)]  # type: ignore[union-attr]
+    if kind == "review" and criterion_index is not None and criterion_index >= 0:
+        return [f"criterion:{criterion_index}"]
+    return []
 
 
 def questions_for_constraint(c: Constraint, criterion_index: int | None = None, *,
                              alternatives: bool = True) -> list[Question]:
     """The questions that settle one constraint (empty for consent and study-team items); a lab's alternatives
-    ("or INR between 1.5 and 2.6") add theirs unless ``alternatives`` is False."""
-    key = (id(c), criterion_index, alternatives)
-    hit = _BUILT.get(key)
-    if hit is not None and hit[0] is c:
-        return list(hit[1])
-    built = _build_questions(c, criterion_index, alternatives)
-    if len(_BUILT) >= _BUILT_LIMIT:
-        _BUILT.clear()
-    _BUILT[key] = (c, built)
-    return list(built)
+    ("or INR between 1.5 and 2.6") add theirs unless ``alternatives`` is False.
 
-
-def _build_questions(c: Constraint, criterion_index: int | None, alternatives: bool) -> list[Question]:
+    Questions do not depend on the person; each is built once per content and shared (they are frozen).
+    """
     if isinstance(c, AgeConstraint):
         return [_STATIC["age"]]
     if isinstance(c, SexConstraint):
@@ -157,30 +172,53 @@ def _build_questions(c: Constraint, criterion_index: int | None, alternatives: b
             return out
         return out + [q for alt in c.alternatives for q in questions_for_constraint(alt) if q not in out]
     if isinstance(c, ScoreConstraint):
-        return _score_questions(c)
+        return list(_score_questions(c.score))
     if isinstance(c, PregnancyConstraint):
-        keys = {"pregnant": "pregnant", "lactating": "lactating", "planning": "pregnancy_plan",
-                "childbearing_potential": "childbearing_potential"}
-        return [_STATIC["sex"]] + [_STATIC[keys[s]] for s in c.states]
+        return [_STATIC["sex"]] + [_STATIC[_PREGNANCY_IDS[s]] for s in c.states]
     if isinstance(c, ConditionConstraint):
-        label, key = _entity_label(c), entity_key(c)
-        if c.context == "family":
-            return [Question(id=f"family:{key}", text=f"Has a close blood relative had {label}?", kind="yes_no")]
-        if c.context == "historical":
-            return [Question(id=f"history:{key}", text=f"Have you ever had {label}?", kind="yes_no")]
-        return [Question(id=f"condition:{key}", text=f"Do you have {label}?", kind="yes_no")]
+        return [_condition_question(c.context, c.concept, c.term)]
     if isinstance(c, MedicationConstraint):
-        when = f" in the last {c.window.amount:g} {c.window.unit}s" if c.window and c.window.kind == "within" else ""
-        verb = "taken" if c.context == "historical" or when else "take"
-        text = f"Have you {verb} {_entity_label(c)}{when}?" if verb == "taken" else f"Do you take {_entity_label(c)}?"
-        return [Question(id=f"medication:{entity_key(c)}", text=text, kind="yes_no")]
+        within = (c.window.amount, c.window.unit) if c.window and c.window.kind == "within" else None
+        return [_medication_question(c.context, c.concept, c.term, within)]
     if isinstance(c, ProcedureConstraint):
-        return [Question(id=f"procedure:{entity_key(c)}", text=f"Have you had {_entity_label(c)}?", kind="yes_no")]
+        return [_procedure_question(c.concept, c.term)]
     if isinstance(c, NeedsReview) and criterion_index is not None and criterion_index >= 0:
-        return [Question(id=f"criterion:{criterion_index}", text=c.text, kind="yes_no", optional=True,
-                         help="We could not read this rule automatically. Answer if you know; "
-                              "the study team will check it with you.")]
+        return [trusted(Question, {"id": f"criterion:{criterion_index}", "text": c.text, "kind": "yes_no",
+                                   "unit_options": [], "choices": [], "help": _REVIEW_HELP, "optional": True}, _REVIEW_GIVEN)]
     return []
+
+
+_REVIEW_GIVEN = ("id", "text", "kind", "help", "optional")
+_REVIEW_HELP = "We could not read this rule automatically. Answer if you know; the study team will check it with you."
+
+
+def _label(kind: str, concept: str | None, term: str) -> str:
+    return vocabulary(kind).label(concept) or term.lower()
+
+
+@lru_cache(maxsize=16384)
+def _condition_question(context: str, concept: str | None, term: str) -> Question:
+    label, key = _label("condition", concept, term), concept or slug(term)
+    if context == "family":
+        return Question(id=f"family:{key}", text=f"Has a close blood relative had {label}?", kind="yes_no")
+    if context == "historical":
+        return Question(id=f"history:{key}", text=f"Have you ever had {label}?", kind="yes_no")
+    return Question(id=f"condition:{key}", text=f"Do you have {label}?", kind="yes_no")
+
+
+@lru_cache(maxsize=8192)
+def _medication_question(context: str, concept: str | None, term: str, within: tuple[float, str] | None) -> Question:
+    when = f" in the last {within[0]:g} {within[1]}s" if within else ""
+    verb = "taken" if context == "historical" or when else "take"
+    label = _label("medication", concept, term)
+    text = f"Have you {verb} {label}{when}?" if verb == "taken" else f"Do you take {label}?"
+    return Question(id=f"medication:{concept or slug(term)}", text=text, kind="yes_no")
+
+
+@lru_cache(maxsize=8192)
+def _procedure_question(concept: str | None, term: str) -> Question:
+    return Question(id=f"procedure:{concept or slug(term)}", text=f"Have you had {_label('procedure', concept, term)}?",
+                    kind="yes_no")
 
 
 def questions_for(parsed: ParsedEligibility | list[ParsedCriterion], include_review: bool = False) -> list[Question]:
