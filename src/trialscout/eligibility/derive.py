@@ -14,7 +14,9 @@ Each payload (kind ``"eligibility"``) holds::
 
 A record that changed elsewhere (status, sites) keeps its parse: when ``input_hash`` is the
 same, the payload is re-tagged with the new record hash instead of being parsed again.
-Rebuilding everything (``ids=None``) always parses afresh.
+Rebuilding everything (``ids=None``) always parses afresh. A large run (``store.workers.MIN_TRIALS``
+trials or more) is parsed in ``settings.derive_workers`` forked processes and written here, batch by
+batch in order, so the store holds what one process writes (:mod:`trialscout.store.workers`).
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ import orjson
 
 from ..config import Settings
 from ..store import StoredTrial, TrialStore, in_batches
+from ..store.workers import Row, derive_in_workers, worker_count
 from ..trial import Trial
 from .constraints import PARSE_VERSION, ParsedEligibility
 from .errors import EligibilityError
+from .nlp import pipeline
 from .parse import parse_eligibility
 
 #: The ``kind`` of the parsed-eligibility payload in the derived store.
@@ -111,9 +115,10 @@ def derive_eligibility(store: TrialStore, settings: Settings, ids: Sequence[str]
     """
     derived = store.derived(KIND)
     reuse = ids is not None
-    for batch in in_batches(store.iter_trials(ids), BATCH):
-        held = derived.get_many([s.trial.nct_id for s in batch]) if reuse else {}
-        rows: list[tuple[str, str, object]] = []
+
+    def compute(source: TrialStore, batch: list[StoredTrial]) -> list[Row]:
+        held = source.derived(KIND).get_many([s.trial.nct_id for s in batch]) if reuse else {}
+        rows: list[Row] = []
         for stored in batch:
             old = held.get(stored.trial.nct_id)
             if isinstance(old, dict) and old.get("input_hash") == input_hash(stored.trial) and (
@@ -122,4 +127,13 @@ def derive_eligibility(store: TrialStore, settings: Settings, ids: Sequence[str]
             else:
                 payload = payload_for(stored)
             rows.append((stored.trial.nct_id, stored.content_hash, payload))
-        derived.put(rows)
+        return rows
+
+    workers = worker_count(settings.derive_workers, store.count() if ids is None else len(ids), store)
+    if workers > 1:  # large runs: parsed in worker processes, written here
+        pipeline()  # built once here and inherited by the forked workers
+        engine_fingerprint()
+        derive_in_workers(store, workers, ids, BATCH, compute, derived.put, what="eligibility parses", logger=log)
+        return
+    for batch in in_batches(store.iter_trials(ids), BATCH):
+        derived.put(compute(store, batch))

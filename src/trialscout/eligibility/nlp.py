@@ -15,7 +15,7 @@ import json
 import re
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
@@ -130,12 +130,14 @@ def _quiet_matchers() -> Iterator[None]:
         yield
 
 
-def _to_mention(span, flags: dict[str, bool] | None = None) -> Mention:  # type: ignore[no-untyped-def]
-    """A ``Mention`` from an entity span; ``flags`` are its ConText attributes (``_context_flags``)."""
+def _to_mention(span, flags: dict[str, bool] | None = None, offset: int = 0) -> Mention:  # type: ignore[no-untyped-def]
+    """A ``Mention`` from an entity span; ``flags`` are its ConText attributes (``_context_flags``);
+    ``offset`` is where the span's text starts in the doc (its offsets are given relative to that)."""
     kind, _, concept = span.label_.partition(":")
     flags = flags or {}
     return Mention(
-        start=span.start_char, end=span.end_char, text=span.text, kind=kind, concept=concept or None,
+        start=span.start_char - offset, end=span.end_char - offset, text=span.text, kind=kind,
+        concept=concept or None,
         negated=bool(flags.get("is_negated")), historical=bool(flags.get("is_historical")),
         family=bool(flags.get("is_family")), hypothetical=bool(flags.get("is_hypothetical")),
         uncertain=bool(flags.get("is_uncertain")),
@@ -163,6 +165,48 @@ def _context_flags(doc) -> dict[tuple[int, int], dict[str, bool]]:  # type: igno
 def _mentions_of(doc) -> list[Mention]:  # type: ignore[no-untyped-def]
     flags = _context_flags(doc)
     return [_to_mention(ent, flags.get((ent.start_char, ent.end_char))) for ent in doc.ents]
+
+
+def _context(doc):  # type: ignore[no-untyped-def]
+    """medspaCy ConText over ``doc``'s entities, one sentence at a time; leaves ``doc._.context_graph``.
+
+    The component's own matcher, rules, modifiers (``ConTextModifier``) and graph logic
+    (``ConTextGraph``), run per sentence: a modifier's scope lies inside its sentence, so modifiers
+    and targets of different sentences never interact, and the edges are those the component finds
+    over the whole doc, without its pairwise work across sentences (a doc holds many criteria) or its
+    per-span attribute writes, which nothing here reads (``_context_flags`` reads the graph).
+    A target that runs across a sentence break belongs to each sentence it touches.
+    """
+    from medspacy.context import ConTextGraph, ConTextModifier
+
+    component = pipeline().get_pipe("medspacy_context")
+    matcher = component._ConText__matcher
+    strings = doc.vocab.strings
+    starts = [sent.start for sent in doc.sents]
+    modifiers: dict[int, list[ConTextModifier]] = {}
+    all_modifiers: list[ConTextModifier] = []
+    for match_id, start, end in matcher(doc):
+        modifier = ConTextModifier(matcher.rule_map[strings[match_id]], start, end, doc, max_scope=component.max_scope)
+        modifiers.setdefault(bisect.bisect_right(starts, start) - 1, []).append(modifier)
+        all_modifiers.append(modifier)
+    targets = list(doc.ents)
+    by_sentence: dict[int, list] = {}  # type: ignore[type-arg]
+    if modifiers:
+        for target in targets:
+            first = bisect.bisect_right(starts, target.start) - 1
+            last = bisect.bisect_right(starts, max(target.end - 1, target.start)) - 1
+            for k in range(first, last + 1):
+                by_sentence.setdefault(k, []).append(target)
+    edges: list = []  # type: ignore[type-arg]
+    for k, group in modifiers.items():
+        graph = ConTextGraph(targets=by_sentence.get(k, []), modifiers=group,
+                             prune_on_modifier_overlap=component.prune_on_target_overlap)
+        graph.update_scopes()
+        graph.apply_modifiers()
+        edges += graph.edges
+    doc._.context_graph = ConTextGraph(targets=targets, modifiers=all_modifiers, edges=edges,
+                                       prune_on_modifier_overlap=component.prune_on_target_overlap)
+    return doc
 
 
 @lru_cache(maxsize=1)
@@ -256,7 +300,7 @@ def _annotate(doc, parts: list[tuple[int, str]]):  # type: ignore[no-untyped-def
             first = doc.char_span(offset, offset + 1, alignment_mode="expand")
             if first is not None:
                 doc[first.start].is_sent_start = True
-        doc = nlp.get_pipe("medspacy_context")(doc)
+        doc = _context(doc)
     return doc
 
 
@@ -307,11 +351,12 @@ def mentions_many(texts: Iterable[str]) -> list[list[Mention]]:
             group = todo[g:g + _GROUP]
             offsets = list(itertools.accumulate((len(texts[i]) + len(_JOIN) for i in group[:-1]), initial=0))
             doc = make_doc(_JOIN.join(texts[i] for i in group))
-            found = _mentions_of(_annotate(doc, [(o, texts[i]) for o, i in zip(offsets, group)]))
-            for m in found:
-                k = bisect.bisect_right(offsets, m.start) - 1
-                i, o = group[k], offsets[k]
-                m = replace(m, start=m.start - o, end=m.end - o)
+            doc = _annotate(doc, [(o, texts[i]) for o, i in zip(offsets, group)])
+            flags = _context_flags(doc)
+            for ent in doc.ents:
+                k = bisect.bisect_right(offsets, ent.start_char) - 1
+                i = group[k]
+                m = _to_mention(ent, flags.get((ent.start_char, ent.end_char)), offsets[k])
                 if not _other_sense(m, texts[i]):
                     out[i].append(m)
     return out
@@ -335,5 +380,5 @@ def context_for_spans(text: str, spans: list[tuple[int, int, str, str | None]]) 
             ents.append(span)
     doc.ents = filter_spans(ents)
     with _quiet_matchers():
-        doc = nlp.get_pipe("medspacy_context")(doc)
+        doc = _context(doc)
     return _mentions_of(doc)

@@ -179,8 +179,9 @@ def _parse(c: Criterion, ments: list[Mention], norm: str) -> ParsedCriterion:
     found += _merge_lab_alternatives(numeric, text)
     taken = [(f.start, f.end) for f in found if f.end > f.start]
     windows = find_windows(text)
-    window_spans = [(w.start, w.end) for w in windows] + [m.span() for m in _ANY_OF.finditer(text)]
-    covered += [m.span() for m in _ANY_OF.finditer(text)]
+    any_of = [m.span() for m in _ANY_OF.finditer(text)]
+    window_spans = [(w.start, w.end) for w in windows] + any_of
+    covered += any_of
     allergen_from = [m.end() for m in _ALLERGEN.finditer(text)]
     for m in ments:
         if overlaps((m.start, m.end), taken):

@@ -18,22 +18,30 @@ _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|\S")
 
 
 @lru_cache(maxsize=2048)
-def _tokenize(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...], tuple[str, ...], dict[str, list[int]]]:
-    """(spans, words, lower-cased words, where each lower-cased word occurs) of ``text``.
+def _tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
+    """(words, lower-cased words, the set of lower-cased words) of ``text``.
 
-    Cached: many indexes scan the same text.
+    Cached: many indexes scan the same text, and most find none of their first words in it.
     """
-    found = list(_TOKEN.finditer(text))
-    words = tuple(map(_GROUP, found))
+    words = tuple(_TOKEN.findall(text))
     lowered = tuple(map(str.lower, words))
-    where: dict[str, list[int]] = {}
-    for i, word in enumerate(lowered):
-        where.setdefault(word, []).append(i)
-    return tuple(map(_SPAN, found)), words, lowered, where
+    return words, lowered, frozenset(lowered)
 
 
-_GROUP = re.Match.group
-_SPAN = re.Match.span
+@lru_cache(maxsize=2048)
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each token of ``_tokenize(text)``; looked up only where a phrase was found.
+
+    Tokens are separated by whitespace alone (``\\S`` takes every other character), so each
+    token is the first occurrence of its text after the previous one.
+    """
+    out = []
+    at = 0
+    for word in _tokenize(text)[0]:
+        at = text.find(word, at)
+        out.append((at, at + len(word)))
+        at += len(word)
+    return tuple(out)
 
 
 def tokens(text: str) -> list[str]:
@@ -84,28 +92,33 @@ class PhraseIndex:
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[PhraseMatch]:
         """Non-overlapping longest matches, left to right, within ``text[pos:endpos]``."""
+        if self._first.isdisjoint(_tokenize(text)[2]):
+            return []  # no phrase starts with any word of the text (most look-ups)
         return self._find(text, pos, endpos, first_only=False)
 
     def search(self, text: str) -> PhraseMatch | None:
         """First match or ``None``."""
+        if self._first.isdisjoint(_tokenize(text)[2]):
+            return None
         found = self._find(text, 0, None, first_only=True)
         return found[0] if found else None
 
     def _find(self, text: str, pos: int, endpos: int | None, first_only: bool) -> list[PhraseMatch]:
-        spans, words, lowered, where = _tokenize(text)
-        starts = self._first.intersection(where)  # iterates the text's words
-        if not starts:
+        words, lowered, present = _tokenize(text)
+        if self._first.isdisjoint(present):
             return []
-        end_limit = len(text) if endpos is None else endpos
-        i, n = 0, len(spans)
+        starts = self._first.intersection(present)
+        i, n = 0, len(words)
+        spans = None  # token offsets, looked up only when needed
         if pos or endpos is not None:
+            spans = _spans(text)
+            end_limit = len(text) if endpos is None else endpos
             i = next((k for k, (s, _) in enumerate(spans) if s >= pos), n)
             n = next((k for k, (_, e) in enumerate(spans) if e > end_limit), n)
-        candidates = where[next(iter(starts))] if len(starts) == 1 else sorted(k for w in starts for k in where[w])
         out: list[PhraseMatch] = []
         lower_map, exact_map, longest = self._lower, self._exact, self._max
-        for k in candidates:  # only where a phrase can start, left to right
-            if k < i:
+        for k, word in enumerate(lowered):  # only where a phrase can start, left to right
+            if k < i or word not in starts:
                 continue
             if k >= n:
                 break
@@ -118,6 +131,8 @@ class PhraseIndex:
             if hit is None:
                 continue
             size, value = hit
+            if spans is None:
+                spans = _spans(text)
             out.append(PhraseMatch(text, spans[k][0], spans[k + size - 1][1], value))
             if first_only:
                 break

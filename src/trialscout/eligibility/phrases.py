@@ -44,31 +44,41 @@ _NOT_A_TERM = re.compile(
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'’-")
 
 
-def _word_before(text: str, pos: int) -> re.Match[str] | None:
-    """``_WORD_BACK.search(text[:pos])``, looking at the last 100 characters first (long criteria)."""
-    base = max(0, pos - 100)
-    if base:
-        m = _WORD_BACK.search(text, base, pos)
-        if m and m.start() > base and text[m.start() - 1] not in _WORD_CHARS:
-            return m  # nothing before ``base`` can start a longer match
-    return _WORD_BACK.search(text, 0, pos)
+_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _word_before(text: str, pos: int) -> tuple[int, str] | None:
+    """(start, word) of ``_WORD_BACK.search(text, 0, pos)``, read backwards from ``pos``.
+
+    The match ends at ``pos`` after only whitespace, so its word is the run of word characters
+    before that whitespace, from the run's first letter on.
+    """
+    end = pos
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    start = end
+    while start > 0 and text[start - 1] in _WORD_CHARS:
+        start -= 1
+    while start < end and text[start] not in _LETTERS:
+        start += 1
+    return (start, text[start:end]) if start < end else None
 
 
 def qualifier_start(text: str, start: int, taken: list[tuple[int, int]], max_words: int = 3) -> int:
     """Start of the qualifiers right before a term ("severe active" in "severe active bleeding").
 
-    Walks back word by word, stopping at punctuation, numbers, filler words or
-    text already used by another constraint. Returns ``start`` when there are none.
+    Walks back word by word (only whitespace between them), stopping at punctuation, numbers,
+    filler words or text already used by another constraint. Returns ``start`` when there are none.
     """
     pos = start
     for _ in range(max_words):
-        m = _word_before(text, pos)
-        if not m or _STOP_PUNCT.search(text, m.end(), pos):
+        found = _word_before(text, pos)
+        if found is None:
             break
-        word = m.group(1).lower()
-        if word in filler_words() or any(s < pos and m.start() < e for s, e in taken):
+        at, word = found
+        if word.lower() in filler_words() or any(s < pos and at < e for s, e in taken):
             break
-        pos = m.start()
+        pos = at
     return pos
 
 

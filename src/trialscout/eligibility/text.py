@@ -51,10 +51,10 @@ def _word_comparator(m: re.Match[str]) -> str:
 
 _POSTFIX_UNIT = r"(\s*(?:[x×*]\s*10\s*[\^*]?\s*\d+\s*)?(?:%|[a-zA-Zµμ/^*×\d.]+)?(?:\s+(?:of\s+age|old))?)"
 _POSTFIX_GE = re.compile(
-    rf"(?<![\w.^])({_NUM}){_POSTFIX_UNIT}\s*(?:,\s*)?(?:or|and)\s+(?:more|greater|higher|above|older|over|later)\b(?!\s+than)",
+    rf"(?<![\w.^])({_NUM}){_POSTFIX_UNIT}\s*(?:,\s*)?(?:or|and)\s+(?:more|greater|higher|above|older|over|later)\b(?!\s+than)(?!\s+(?:the\s+age\s+of\s+)?\d)",
     re.IGNORECASE)
 _POSTFIX_LE = re.compile(
-    rf"(?<![\w.^])({_NUM}){_POSTFIX_UNIT}\s*(?:,\s*)?(?:or|and)\s+(?:less|lower|below|under|younger|fewer|earlier)\b(?!\s+than)",
+    rf"(?<![\w.^])({_NUM}){_POSTFIX_UNIT}\s*(?:,\s*)?(?:or|and)\s+(?:less|lower|below|under|younger|fewer|earlier)\b(?!\s+than)(?!\s+(?:the\s+age\s+of\s+)?\d)",
     re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2002-\u200b]+")
 
@@ -92,6 +92,20 @@ _POSTFIX_WORDS = re.compile(r"(?i)(?:or|and)\s+(?:more|greater|higher|above|olde
                             r"younger|fewer|earlier)\b")
 
 
+_TRIGGER_WORDS = ("than", "least", "most", "min", "max", "up to", "exceed", "above", "over", "below", "under", "equal",
+                  "more", "less", "older", "younger", "higher", "lower", "excess")
+
+
+def _triggered(s: str) -> bool:
+    """``_TRIGGER.search(s)``; on ASCII text as plain substring tests (the same answer, sooner)."""
+    if not s.isascii():
+        return _TRIGGER.search(s) is not None
+    if "<" in s or ">" in s or "=" in s or "&" in s:
+        return True
+    low = s.lower()
+    return any(w in low for w in _TRIGGER_WORDS)
+
+
 _SPACED_SLASH = re.compile(r"(?<=[A-Za-zµμ%\d])\s+/\s*(?=[A-Za-zµμ\d])|(?<=[A-Za-zµμ%\d])/\s+(?=[A-Za-zµμ\d])")
 
 
@@ -100,7 +114,7 @@ def normalize(text: str) -> str:
     s = unescape(text)
     if " /" in s or "/ " in s:
         s = _SPACED_SLASH.sub("/", s)
-    if not _TRIGGER.search(s):
+    if not _triggered(s):
         return _SPACES.sub(" ", s).strip()
     if _may_have_words(s, _POSTFIX_LAST_WORDS, _POSTFIX_WORDS):
         s = _POSTFIX_GE.sub(lambda m: f">= {m.group(1)}{m.group(2)}", s)

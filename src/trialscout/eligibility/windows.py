@@ -34,12 +34,26 @@ def _time_unit(raw: str) -> str:
 
 
 _HAS_TIME = re.compile(r"(?i)day|week|wk|month|mo\b|year|yr|hour|\bh\b")
+_TIME_WORDS = ("day", "week", "wk", "month", "year", "yr", "hour")
+_TIME_SHORT = re.compile(r"mo\b|\bh\b")
+
+
+def _has_time(text: str) -> bool:
+    """``_HAS_TIME.search(text)``; for ASCII text as substring tests on the lower-cased text (the same answer)."""
+    if not text.isascii():
+        return _HAS_TIME.search(text) is not None
+    low = text.lower()
+    return any(w in low for w in _TIME_WORDS) or _TIME_SHORT.search(low) is not None
+
+
+# Words _BEFORE needs (one of them follows the length); without them it cannot match.
+_BEFORE_WORD = re.compile(r"(?i)prior|before|preceding|since|from")
 
 
 def find_windows(text: str) -> list[Found]:
     """Time windows: "within 3 weeks prior to registration", "a course of > 5 years", "in the past 12 months"."""
     found: list[Found] = []
-    if not _HAS_TIME.search(text):
+    if not _has_time(text):
         return found
 
     def add(m: re.Match[str], kind: str) -> None:
@@ -53,16 +67,17 @@ def find_windows(text: str) -> list[Found]:
         found.append(Found(m.start(), m.end(), TimeWindow(kind=kind, amount=n, unit=unit, anchor=anchor,  # type: ignore[arg-type]
                                                           text=m.group(0).strip())))
 
-    for m in _DURATION.finditer(text):
+    comparator = "<" in text or ">" in text or "=" in text  # _DURATION needs one, _BARE_DURATION needs ">"
+    for m in _DURATION.finditer(text) if comparator else ():
         add(m, "duration_at_least" if m["comp"] in {">", ">="} else "duration_at_most")
-    for m in _BEFORE.finditer(text):
+    for m in _BEFORE.finditer(text) if _BEFORE_WORD.search(text) else ():
         add(m, "before" if m["comp"] in {">", ">="} else "within")
     for m in _WITHIN.finditer(text):
         if re.match(r"(?i)\s*(?:in|over|during)\b", m.group(0)) and not re.search(
                 r"(?i)past|last|previous|preceding|prior|recent", m.group(0)):
             continue
         add(m, "within")
-    for m in _BARE_DURATION.finditer(text):
+    for m in _BARE_DURATION.finditer(text) if ">" in text else ():
         add(m, "duration_at_least")
     found.sort(key=lambda f: f.start)
     return found

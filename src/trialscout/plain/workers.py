@@ -1,129 +1,42 @@
 """Plain pages of a large derive run generated in worker processes; the caller alone writes.
 
-A derive run over many trials (a first import, ``trialscout derive``) spreads the work over
-``settings.derive_workers`` forked processes, in chunks of :data:`CHUNK` trial ids. Each
-worker reads its trials and their stored parses through its own connection and explains them;
-it writes nothing. The parent writes the pages batch by batch, in order, so the store holds
-exactly what one process would have written. Small runs (an incremental sync, the tests), the
-LLM writer, an in-memory database, platforms without ``fork`` and runs started from a thread other than
-the main one (the server's scheduled sync) stay in one process.
-
-Failures behave as in one process: a worker that fails on a chunk makes the parent explain that
-chunk itself, which raises the very error one process raises (the batches before it are written,
-that one is not); a worker that dies (killed, out of memory) makes the parent finish its chunks.
+The plain step's use of :mod:`trialscout.store.workers` (shared with ``eligibility.derive``): a run
+of at least ``MIN_TRIALS`` trials is explained in ``settings.derive_workers`` forked processes, in
+chunks of ``CHUNK`` trial ids, each worker reading its trials and their stored parses through its own
+connection; the parent writes the pages batch by batch, in order. Never with the LLM writer. Failures
+behave as in one process (see ``store.workers``); a chunk that failed only in a worker raises
+``WorkerFailed``.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
-from typing import Any
 
-import sqlalchemy as sa
-
-from ..config import ConfigError
-from ..store import StoredTrial, TrialStore
-from ..store.schema import trials
+from ..store import TrialStore
+from ..store import workers as shared
+from ..store.workers import CHUNK, MIN_TRIALS, ComputeBatch, Row
 from .errors import PlainLanguageError
 from .explain import Writer
 
+__all__ = ["CHUNK", "MIN_TRIALS", "ExplainBatch", "Row", "WorkerFailed", "derive_in_workers", "worker_count"]
+
 log = logging.getLogger(__name__)
 
-#: Trial ids per task sent to a worker.
-CHUNK = 50
-#: Fewest trials in one derive run worth starting worker processes for.
-MIN_TRIALS = 400
-
-Row = tuple[str, str, Any]  # (nct_id, source hash, payload), as ``DerivedStore.put`` takes them
-ExplainBatch = Callable[[TrialStore, list[StoredTrial]], list[Row]]
+ExplainBatch = ComputeBatch
 
 
-class WorkerFailed(PlainLanguageError):
+class WorkerFailed(PlainLanguageError, shared.WorkerFailed):
     """A worker failed on a chunk that the parent then explained without error."""
 
 
-@dataclass(frozen=True)
-class _Failure:
-    error: str
-
-
-#: Inherited by the forked workers: the store URL and the function that explains a batch.
-_STATE: tuple[str, ExplainBatch] | None = None
-#: A worker's own store (its own connections; never the parent's).
-_OWN_STORE: TrialStore | None = None
-
-
 def worker_count(settings_workers: int, trials_in_run: int, writer: Writer | None, store: TrialStore) -> int:
-    """How many processes a run of ``trials_in_run`` pages uses (1: all in this process)."""
-    if settings_workers < 1:
-        raise ConfigError(f"TRIALSCOUT_DERIVE_WORKERS must be 1 or more, not {settings_workers}")
-    url = store.engine.url
-    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
-    # Forking copies only the calling thread; from a background thread (the server's schedule) another
-    # thread may hold a lock the child would then wait on for ever, so only the main thread forks.
-    forks_safely = ("fork" in multiprocessing.get_all_start_methods()
-                    and threading.current_thread() is threading.main_thread())
-    if settings_workers == 1 or trials_in_run < MIN_TRIALS or writer is not None or in_memory or not forks_safely:
-        return 1
-    return settings_workers
-
-
-def _explain_chunk(ids: list[str]) -> list[Row] | _Failure:
-    global _OWN_STORE
-    assert _STATE is not None, "plain.workers: a worker started without the parent's state"
-    url, explain = _STATE
-    try:
-        if _OWN_STORE is None:
-            _OWN_STORE = TrialStore(url)
-        return explain(_OWN_STORE, list(_OWN_STORE.iter_trials(ids)))
-    except Exception as exc:  # the parent redoes the chunk and raises it as one process would
-        return _Failure(f"{type(exc).__name__}: {exc}")
-
-
-def _all_ids(store: TrialStore) -> list[str]:
-    with store.engine.connect() as conn:
-        return list(conn.execute(sa.select(trials.c.nct_id).order_by(trials.c.nct_id)).scalars())
+    """How many processes a run of ``trials_in_run`` pages uses (1: all in this process; always with the LLM)."""
+    return shared.worker_count(settings_workers, trials_in_run, store, allowed=writer is None)
 
 
 def derive_in_workers(store: TrialStore, workers: int, ids: Sequence[str] | None, batch_size: int,
                       explain: ExplainBatch, write: Callable[[list[Row]], object]) -> None:
     """Explain ``ids`` (all when None) in ``workers`` processes; ``write`` each batch here, in order."""
-    global _STATE
-    wanted = _all_ids(store) if ids is None else list(ids)
-    batches = [[wanted[i:i + CHUNK] for i in range(start, min(start + batch_size, len(wanted)), CHUNK)]
-               for start in range(0, len(wanted), batch_size)]
-    _STATE = (store.url, explain)
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-    log.info("plain pages: %d trials in %d worker processes", len(wanted), workers)
-    warned: list[bool] = []
-    try:
-        futures = [[pool.submit(_explain_chunk, chunk) for chunk in batch] for batch in batches]
-        for batch, pending in zip(batches, futures):
-            rows: list[Row] = []
-            for chunk, future in zip(batch, pending):
-                rows.extend(_collect(future, chunk, store, explain, warned))
-            write(rows)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        _STATE = None
-
-
-def _collect(future: Future[list[Row] | _Failure], chunk: list[str], store: TrialStore,
-             explain: ExplainBatch, warned: list[bool]) -> list[Row]:
-    try:
-        result = future.result()
-    except BrokenProcessPool:
-        if not warned:
-            log.warning("plain pages: a worker process stopped; finishing the run in this process")
-            warned.append(True)
-        return explain(store, list(store.iter_trials(chunk)))
-    if isinstance(result, _Failure):
-        explain(store, list(store.iter_trials(chunk)))  # raises the error one process raises
-        raise WorkerFailed(f"a worker process failed ({result.error}) on trials {chunk[0]}–{chunk[-1]}, which "
-                           "could be explained here; set TRIALSCOUT_DERIVE_WORKERS=1 and derive again")
-    return result
+    shared.derive_in_workers(store, workers, ids, batch_size, explain, write, what="plain pages", logger=log,
+                             failed=WorkerFailed)
