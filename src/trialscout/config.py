@@ -42,7 +42,8 @@ class Settings:
     #: Seconds a sender holds a message it is sending; after that another sender may retry it
     #: (with the same Message-ID) because the first one is presumed dead.
     notify_lease_seconds: int = 300
-    #: Processes that generate the plain-language pages of a large derive run (1: this one only).
+    #: Processes that parse eligibility criteria and generate plain-language pages in a large derive run
+    #: (1: this one only).
     derive_workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
 
     @property
