@@ -43,6 +43,9 @@ def test_the_story_person_is_likely_eligible_with_each_inclusion_met_or_explaine
     assert markers["status"] == "met" and "interleukin-6" in markers["reason"] and not markers["needs_review"]
     stage = criterion(report, "Patients with acute liver failure")
     assert stage["open"] == "detail" and "early and intermediate stages" in stage["reason"]
+    # the person said they have acute liver failure: they are not asked again, the stage is the team's to check
+    assert stage["questions"] == []
+    assert "condition:acute_liver_failure" not in {q["id"] for q in report["questions"]}
 
     # exclusions nothing given points to stay open, are named, and their questions are asked
     meld = criterion(report, "MELD score")

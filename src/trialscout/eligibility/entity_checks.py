@@ -173,8 +173,9 @@ def check_entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstr
         return Outcome(None, f"Not known whether you have {what}." if c.type == "condition"
                        else f"Not known whether this applies to you: {what}.", ev, question_ids(c))
     if has and not c.exact:
+        # No question: the person already said they have it, and the detail is the study team's to check.
         return Outcome(None, f"You have {label}, but the criterion is more specific{_narrower(c)}; "
-                             "the study team will check.", ev, question_ids(c), partly=True)
+                             "the study team will check.", ev, [], partly=True)
     holds = has if c.present else not has
     verb = {"condition": "have" if c.context != "family" else "have a family history of",
             "medication": "take or took", "procedure": "had"}[c.type]
