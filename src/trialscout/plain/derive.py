@@ -16,6 +16,7 @@ from ..store import StoredTrial, TrialStore, in_batches
 from ..trial import Trial
 from .compose import TemplateWriter
 from .explain import Writer, explain_trial
+from .heap import long_run
 from .joining import Item, top_items
 from .llm import LLMWriter
 from .models import PlainTrial
@@ -86,8 +87,9 @@ def derive_plain(store: TrialStore, settings: Settings, ids: Sequence[str] | Non
                 for stored in batch]
 
     workers = worker_count(settings.derive_workers, store.count() if ids is None else len(ids), writer, store)
-    if workers > 1:  # large runs: generated in worker processes, written here
-        derive_in_workers(store, workers, ids, BATCH, explain, derived.put)
-        return
-    for batch in in_batches(store.iter_trials(ids), BATCH):
-        derived.put(explain(store, batch))
+    with long_run():  # the resources loaded above are frozen: the collector no longer walks them
+        if workers > 1:  # large runs: generated in worker processes, written here
+            derive_in_workers(store, workers, ids, BATCH, explain, derived.put)
+            return
+        for batch in in_batches(store.iter_trials(ids), BATCH):
+            derived.put(explain(store, batch))

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from .errors import RulesError
@@ -56,6 +56,12 @@ class Entry:
     def forms(self) -> tuple[str, ...]:
         """The term and the aliases that may match inside running text."""
         return (self.term, *self.aliases)
+
+    @cached_property
+    def name_forms(self) -> tuple[tuple[tuple[str, ...], str, bool], ...]:
+        """Each form that may name the entry in running text, as ``(match keys, form, own capitals)``;
+        ``own capitals``: an all-capital alias of up to five letters, which matches only as written."""
+        return tuple((form_keys(form), form, form is not self.term and is_capital_alias(form)) for form in self.forms)
 
     def expansion_text(self) -> str:
         """The words a record earns by naming this term: the term, its aliases and its plain words."""
@@ -112,6 +118,8 @@ def key_in_spelled(spelled: str, key: str) -> bool | None:
         return None
     if _TOKEN_RUN.fullmatch(key) is None:
         return False  # a match key is one word: letters and digits
+    if key not in spelled:
+        return False  # nowhere in the text at all: the usual answer, found by the fast substring search
     for found in _key_pattern(key).finditer(spelled):
         word = found.group()
         if word == "s" and found.start() > 0 and spelled[found.start() - 1] in "'’":
@@ -198,15 +206,15 @@ class Glossary:
     def _find(self, text: str, kinds: frozenset[str] | None) -> list[Match]:
         keys = list(map(_key_token, _TOKEN.findall(text)))
         lengths = self._lengths
-        starts = [i for i, key in enumerate(keys) if key in lengths]
-        if not starts:
+        if lengths.keys().isdisjoint(keys):
             return []  # no term starts with any word of the text: the common case
         index, wanted = self._index, kinds
-        spans: list[tuple[int, int]] | None = None
+        spans: list[tuple[int, int]] = []  # of the words up to the last one a term was tried on
+        words: Iterator[re.Match[str]] | None = None
         shouting: bool | None = None
         found: list[Match] = []
         count, after = len(keys), 0
-        for i in starts:
+        for i in [i for i, key in enumerate(keys) if key in lengths]:
             if i < after:
                 continue  # inside the last term found
             for n in lengths[keys[i]]:
@@ -216,8 +224,10 @@ class Glossary:
                 if item is None:
                     continue
                 entry, capitals_only = item
-                if spans is None:
-                    spans = [m.span() for m in _TOKEN.finditer(text)]
+                if words is None:
+                    words = _TOKEN.finditer(text)  # the same words as ``keys``, with their places
+                while len(spans) < i + n:
+                    spans.append(next(words).span())
                 start, end = spans[i][0], spans[i + n - 1][1]
                 raw = text[start:end]
                 if capitals_only:

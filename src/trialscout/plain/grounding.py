@@ -21,7 +21,7 @@ from functools import cache, cached_property, lru_cache
 
 from ..trial import Trial
 from .claims import NUMBER_FAST, Claim, ClaimReader, known_vocabulary
-from .glossary import Entry, Glossary, form_keys, is_capital_alias, key_in_spelled, key_set
+from .glossary import Entry, Glossary, key_in_spelled, key_set
 from .labels import label
 from .lexicon import Lexicon, load_lexicon, unit_key
 from .text import normalize, normalize_chars, number_key, value_key, word_forms
@@ -216,24 +216,32 @@ class Evidence:
         if found is None:
             entries = self.glossary.entries_explaining(word)
             uses = self._uses  # entries already known to be named first: the answer is the same
-            found = self._expanded[word] = any(uses.get(e.term) for e in entries) or any(
-                self.uses(e) for e in entries)
+            found = False
+            for entry in entries:
+                if uses.get(entry.term):
+                    found = True
+                    break
+            else:
+                for entry in entries:
+                    if self.uses(entry):
+                        found = True
+                        break
+            self._expanded[word] = found
         return found
 
     def uses(self, entry: Entry) -> bool:
         """True when the record names the glossary ``entry`` (its term or an alias)."""
         known = self._uses.get(entry.term)
         if known is None:
-            known = self._uses[entry.term] = any(self._names(form, form is not entry.term) for form in entry.forms) or any(
-                form in self.fields for form in entry.exact_aliases)
+            for keys, form, own_capitals in entry.name_forms:
+                if self._has_keys(keys) and (_names_in(self.written, form, exact_case=True) if own_capitals
+                                             else _names_in(self.spelled, form)):
+                    known = True
+                    break
+            else:
+                known = any(form in self.fields for form in entry.exact_aliases)
+            self._uses[entry.term] = known
         return known
-
-    def _names(self, form: str, alias: bool = True) -> bool:
-        if not self._has_keys(form_keys(form)):
-            return False  # some word of the term is not in the record at all
-        if alias and is_capital_alias(form):
-            return _names_in(self.written, form, exact_case=True)
-        return _names_in(self.spelled, form)
 
     def _has_keys(self, keys: tuple[str, ...]) -> bool:
         """Every match key in ``keys`` is the key of some word of the record (glossary.key_set)."""

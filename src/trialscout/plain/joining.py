@@ -191,11 +191,18 @@ def _patterns(templates: Templates, units: tuple[str, ...]) -> tuple[re.Pattern[
 
 
 @cache
-def _comparison_words(templates: Templates) -> re.Pattern[str]:
-    """Any comparison or range opener, anywhere: a threshold cannot be read without one."""
+def _comparison_words(templates: Templates) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Any comparison or range opener, anywhere: a threshold cannot be read without one. Two patterns
+    for the same words, as written (fast; nearly every line that has one writes it so) and in any case."""
     reading = templates.raw("reading")
-    words = sorted([*reading["comparators"], *reading["range_openers"]], key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    words = "|".join(re.escape(w) for w in sorted([*reading["comparators"], *reading["range_openers"]],
+                                                  key=len, reverse=True))
+    return re.compile(words), re.compile(words, re.IGNORECASE)
+
+
+def _has_comparison(line: str, templates: Templates) -> bool:
+    as_written, any_case = _comparison_words(templates)
+    return as_written.search(line) is not None or any_case.search(line) is not None
 
 
 def threshold_phrase(text: str, res: Resources) -> str | None:
@@ -204,7 +211,7 @@ def threshold_phrase(text: str, res: Resources) -> str | None:
     if not _DIGIT.search(text):
         return None
     line = normalize(text)
-    if _comparison_words(t).search(line) is None:
+    if not _has_comparison(line, t):
         return None  # no comparison and no range: no threshold, whatever lab it names
     labs = res.glossary.find(line, kinds=("lab",))
     if not labs:

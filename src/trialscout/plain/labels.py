@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 
@@ -20,8 +20,10 @@ def _table() -> dict[str, dict[str, dict[str, str]]]:
     return json.loads(Path(__file__).with_name("labels.json").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=4096)
 def label(kind: str, code: str | None) -> Label | None:
-    """The label for ``code`` of ``kind`` (e.g. ``("masking", "DOUBLE")``); unknown codes read as written."""
+    """The label for ``code`` of ``kind`` (e.g. ``("masking", "DOUBLE")``); unknown codes read as written.
+    Remembered: a few hundred codes recur on every page."""
     if code is None:
         return None
     entry = _table().get(kind, {}).get(code)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from functools import cache
 from typing import Any
 
 #: Bump when the shape or the wording rules change, so stored payloads can be told apart.
@@ -120,16 +121,41 @@ class PlainTrial:
             "meaning": {
                 "informational": d.informational,
                 "substance_heading": d.substance_heading,
-                "active_substance": [asdict(s) for s in d.substances],
+                "active_substance": [_as_dict(s) for s in d.substances],
                 "active_substance_more": d.substances_more,
                 "could_lead_to": d.could_lead_to,
                 "could_go_wrong": d.could_go_wrong,
             },
-            "who_can_join": asdict(d.who),
-            "labels": [asdict(label) for label in d.labels],
+            "who_can_join": _as_dict(d.who),
+            "labels": [_as_dict(label) for label in d.labels],
             "disclaimer": d.disclaimer,
             "headings": d.headings,
             "sections": self.sections_present(),
-            "defects": [asdict(x) for x in self.defects],
-            "fallbacks": [asdict(x) for x in self.fallbacks],
+            "defects": [_as_dict(x) for x in self.defects],
+            "fallbacks": [_as_dict(x) for x in self.fallbacks],
         }
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _as_dict(record: Any) -> dict[str, Any]:
+    """``dataclasses.asdict`` of a flat record (text, numbers, lists or tuples of text): the same dict,
+    built directly (``asdict`` deep-copies value by value: a tenth of a millisecond a page)."""
+    out: dict[str, Any] = {}
+    for name in _field_names(type(record)):
+        value = getattr(record, name)
+        kind = type(value)
+        if kind is list or kind is tuple:
+            if not all(type(v) is str for v in value):
+                return asdict(record)
+            value = kind(value)
+        elif kind not in _ATOMS:
+            return asdict(record)
+        out[name] = value
+    return out

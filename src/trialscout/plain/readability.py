@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from textstat.textstat import textstatistics
 
@@ -86,17 +87,23 @@ def ensure_pronunciations() -> None:
 
 @cache
 def _scorer(lang: str) -> textstatistics:
+    scorer = textstatistics()
+    scorer.set_lang(_counting_lang(lang))
+    return scorer
+
+
+@cache
+def _counting_lang(lang: str) -> str:
+    """The language textstat counts syllables in for ``lang`` (its pronunciations made ready)."""
     if lang.split("_")[0] == "en":
         ensure_pronunciations()
-    scorer = textstatistics()
     try:
         import pyphen
 
         pyphen.Pyphen(lang=lang)
     except KeyError:
         lang = "en_US"  # no hyphenation rules for this language: count syllables as English does
-    scorer.set_lang(lang)
-    return scorer
+    return lang
 
 
 def grade(text: str, lang: str = "en_US") -> float:
@@ -118,6 +125,61 @@ class Counts:
         return Counts(self.words + other.words, self.syllables + other.syllables, self.sentences + other.sentences)
 
 
+class _WordCounter:
+    """textstat's word and syllable counts of a sentence, with each word's syllables counted once.
+
+    The same steps as ``textstatistics.lexicon_count`` and ``syllable_count`` (textstat's
+    ``list_words``, then per word its CMU pronunciation's vowel sounds, else pyphen's hyphenation
+    points + 1), but a word is looked up once per process instead of once per sentence: the
+    words of generated sentences recur across trials. ``tests/plain`` holds it equal to textstat.
+    """
+
+    def __init__(self, lang: str, size: int) -> None:
+        from textstat.backend.selections import list_words
+        from textstat.backend.utils import get_cmudict, get_pyphen
+
+        self._list_words = list_words
+        self._lang = lang
+        self._sources = (get_cmudict, get_pyphen)
+        self._pronunciations: Any = None
+        self._hyphenation: Any = None
+        self._syllables: dict[str, int] = {}
+        self._size = size
+
+    def __call__(self, sentence: str) -> tuple[int, int]:
+        if self._hyphenation is None:  # loaded at first use, as textstat does (the dictionary takes a second)
+            pronunciations, hyphenation = self._sources
+            self._pronunciations = pronunciations(self._lang)
+            self._hyphenation = hyphenation(self._lang)
+        words = self._list_words(sentence)
+        known = self._syllables
+        if len(known) >= self._size:
+            known.clear()
+        total = 0
+        for word in words:
+            word = word.lower()  # per word as for the whole text: words are split at white space
+            count = known.get(word)
+            if count is None:
+                count = known[word] = self._word_syllables(word)
+            total += count
+        return len(words), total
+
+    def _word_syllables(self, word: str) -> int:
+        try:
+            phones = self._pronunciations[word][0]  # type: ignore[index]
+            return sum(1 for p in phones if p[-1].isdigit())
+        except (TypeError, IndexError, KeyError):
+            return len(self._hyphenation.positions(word)) + 1
+
+
+def _word_counter(lang: str, size: int) -> _WordCounter | None:
+    """textstat's counting steps, or None when this textstat has another layout (then its methods are used)."""
+    try:
+        return _WordCounter(lang, size)
+    except ImportError:
+        return None
+
+
 class Grader:
     """Flesch–Kincaid grade of a list of sentences, from textstat's per-sentence counts (cached).
 
@@ -129,6 +191,7 @@ class Grader:
     def __init__(self, lang: str = "en_US", size: int = 100_000) -> None:
         self.lang = lang
         self._scorer = _scorer(lang)
+        self._words = _word_counter(_counting_lang(lang), size)
         self._cache: dict[str, Counts] = {}
         self._size = size
 
@@ -138,15 +201,21 @@ class Grader:
             if len(self._cache) >= self._size:
                 self._cache.clear()
             sc = self._scorer
-            found = self._cache[sentence] = Counts(sc.lexicon_count(sentence), sc.syllable_count(sentence),
-                                                   sc.sentence_count(sentence))
+            if self._words is not None:
+                words, syllables = self._words(sentence)
+            else:
+                words, syllables = sc.lexicon_count(sentence), sc.syllable_count(sentence)
+            found = self._cache[sentence] = Counts(words, syllables, sc.sentence_count(sentence))
         return found
 
     def grade(self, sentences: list[str]) -> float:
-        total = Counts(0, 0, 0)
+        words = syllables = count = 0
         for sentence in sentences:
             if sentence.strip():
-                total = total + self.counts(sentence)
-        if total.words == 0 or total.sentences == 0:
+                found = self.counts(sentence)
+                words += found.words
+                syllables += found.syllables
+                count += found.sentences
+        if words == 0 or count == 0:
             return 0.0
-        return 0.39 * (total.words / total.sentences) + 11.8 * (total.syllables / total.words) - 15.59
+        return 0.39 * (words / count) + 11.8 * (syllables / words) - 15.59

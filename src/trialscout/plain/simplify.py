@@ -20,6 +20,8 @@ _BRACKETS = re.compile(r"\s*[(\[][^()\[\]]{0,200}[)\]]")
 _CLAUSE_END = re.compile(r"[;。]")
 _WORDS = re.compile(r"\w+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:])")
+#: An "a" or "an" between spaces, in any case: what :func:`_extra_articles` needs before it can match.
+_ARTICLE = re.compile(r"\s[aA][nN]?\s")
 
 MAX_SENTENCE_WORDS = 20
 MAX_SENTENCE_GRADE = 10.0
@@ -78,7 +80,9 @@ def simplify_item(text: str, res: Resources) -> str | None:
     line = res.glossary.replace(line, kinds=PLAIN_KINDS).strip(" .,:")
     if not line or word_count(line) > MAX_ITEM_WORDS:
         return None
-    return capitalize_first(_extra_articles(templates=res.templates).sub(r"\1 ", line))
+    if _ARTICLE.search(line) is not None:  # (the pattern below is slow; it needs a lone "a" or "an")
+        line = _extra_articles(templates=res.templates).sub(r"\1 ", line)
+    return capitalize_first(line)
 
 
 @cache

@@ -43,8 +43,8 @@ class Templates:
             if wanted:
                 raise TemplateSlotError(f"{self.source}: template {key!r} needs {sorted(wanted)}, not given")
             return template
-        missing = wanted - slots.keys()
-        if missing:
+        if not slots.keys() >= wanted:
+            missing = wanted - slots.keys()
             raise TemplateSlotError(f"{self.source}: template {key!r} needs {sorted(missing)}, not given")
         return template.format_map(slots)
 
