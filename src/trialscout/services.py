@@ -11,6 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from .config import Settings
+from .heap import long_run
 from .demo import demo_paths
 from .registry.files import iter_paths
 from .alerts.service import install as install_alerts
@@ -43,9 +44,10 @@ def refresh_derived(store: TrialStore, settings: Settings, ids: Sequence[str] | 
     """Rebuild derived data (plain language, parsed criteria, search index) for ``ids`` or all."""
     if ids is not None and not ids:
         return
-    for target in DERIVERS:
-        module, _, function = target.partition(":")
-        getattr(import_module(module), function)(store, settings, ids)
+    with long_run():  # every step of a large run makes objects that live only as long as a batch
+        for target in DERIVERS:
+            module, _, function = target.partition(":")
+            getattr(import_module(module), function)(store, settings, ids)
 
 
 def ingest_and_derive(

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from trialscout.plain.heap import YOUNG_THRESHOLD, long_run
+from trialscout.heap import YOUNG_THRESHOLD, long_run
 
 
 @pytest.fixture(autouse=True)

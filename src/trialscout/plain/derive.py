@@ -16,7 +16,7 @@ from ..store import StoredTrial, TrialStore, in_batches
 from ..trial import Trial
 from .compose import TemplateWriter
 from .explain import Writer, explain_trial
-from .heap import long_run
+from ..heap import long_run
 from .joining import Item, top_items
 from .llm import LLMWriter
 from .models import PlainTrial

@@ -1,4 +1,4 @@
-"""Garbage collection during a long derive run.
+"""Garbage collection during a long derive run (``services.refresh_derived`` wraps every step in it).
 
 Before a run the process already holds several hundred thousand long-lived objects (the
 pronunciation dictionary, the glossary, compiled patterns, the eligibility engine's data); during
