@@ -110,3 +110,15 @@ def test_any_record_gives_a_page_whose_numbers_all_come_from_the_record(
     page = explain_trial(trial, res)
     assert page.draft.headline and page.draft.summary and page.draft.disclaimer
     assert _numbers_are_in_the_record(trial, page) == []
+
+
+def test_a_record_whose_only_name_is_punctuation_and_a_digit_still_gets_a_headline(res):
+    # found by hypothesis: every headline candidate said "2", which the grounding check refused
+    record = make_record(identificationModule={"nctId": "NCT09000010", "briefTitle": ""},
+                         statusModule={"overallStatus": "RECRUITING"}, descriptionModule={"briefSummary": ""},
+                         conditionsModule={"conditions": [""]}, designModule={"studyType": "INTERVENTIONAL"},
+                         armsInterventionsModule={"interventions": [{"type": "DRUG", "name": ",2"}]},
+                         eligibilityModule={"eligibilityCriteria": ""})
+    page = explain_trial(trial_from_ctgov(record), res)
+    assert page.draft.headline == "A clinical study with few details in the registry"
+    assert all(d.section != "headline" or d.sentence != page.draft.headline for d in page.defects)

@@ -60,6 +60,8 @@ def explain_trial(trial: Trial, res: Resources, writer: Writer | None = None,
                 writer_name = writer.name
     defects: list[Defect] = []
     draft = _gate(draft, evidence, defects, writer_name)
+    if draft.headline is None:  # every candidate named something the record does not back: say nothing specific
+        draft = replace(draft, headline=res.templates("headline.nothing"))
     for d in defects:
         log.warning("plain %s: dropped an ungrounded %s sentence (%s): %r", trial.nct_id, d.section,
                     "; ".join(d.problems), d.sentence)
