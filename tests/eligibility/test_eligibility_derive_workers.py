@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from trialscout.config import load_settings
+from support.derive_runs import derive_settings, stored_payloads
 from trialscout.demo import DEMO_DIR, demo_paths
 from trialscout.eligibility.derive import KIND, derive_eligibility
 from trialscout.registry.files import iter_paths
@@ -14,46 +14,38 @@ from trialscout.store import ingest
 ELIGIBILITY_LOG = "trialscout.eligibility.derive"
 
 
-def _settings(tmp_path, store_url: str, workers: str):
-    return load_settings({"TRIALSCOUT_HOME": str(tmp_path / "home"), "TRIALSCOUT_LOAD_DEMO": "false",
-                          "TRIALSCOUT_DATABASE_URL": store_url, "TRIALSCOUT_DERIVE_WORKERS": workers})
-
-
-def _parses(store) -> dict:
-    ids = [s.trial.nct_id for s in store.iter_trials()]
-    return store.derived(KIND).get_many(ids)
 
 
 def test_two_workers_store_the_same_parses_as_one_process(tmp_path, store_url, caplog):
-    one = _settings(tmp_path, store_url, "1")
+    one = derive_settings(tmp_path, store_url, "1")
     store = open_store(one)
     ingest(iter_paths(demo_paths()), store)
     derive_eligibility(store, one, None)
-    alone = _parses(store)
+    alone = stored_payloads(store, KIND)
     assert len(alone) == store.count() > 400
     assert sum("parse" in p for p in alone.values()) > 400
 
     store.derived(KIND).put([(nct_id, "old", {"error": "old"}) for nct_id in alone])
-    two = _settings(tmp_path, store_url, "2")
+    two = derive_settings(tmp_path, store_url, "2")
     with caplog.at_level(logging.INFO, logger=ELIGIBILITY_LOG):
         derive_eligibility(store, two, None)
     assert any("2 worker processes" in r.getMessage() for r in caplog.records)
-    shared = _parses(store)
+    shared = stored_payloads(store, KIND)
     assert shared.keys() == alone.keys()
     assert [nct_id for nct_id in alone if shared[nct_id] != alone[nct_id]] == []
     assert store.derived(KIND).stale_ids() == []
 
     # listed ids (an import's changed trials): unchanged criteria keep their parse, in workers too
     derive_eligibility(store, two, list(alone))
-    assert _parses(store) == alone
+    assert stored_payloads(store, KIND) == alone
 
 
 def test_a_small_eligibility_run_stays_in_one_process(tmp_path, caplog):
-    settings = _settings(tmp_path, f"sqlite:///{tmp_path}/small.db", "2")
+    settings = derive_settings(tmp_path, f"sqlite:///{tmp_path}/small.db", "2")
     store = open_store(settings)
     ingest(iter_paths([DEMO_DIR / "seeds"]), store)
     with caplog.at_level(logging.INFO, logger=ELIGIBILITY_LOG):
         derive_eligibility(store, settings, None)
     assert not any("worker processes" in r.getMessage() for r in caplog.records)
     assert store.derived(KIND).stale_ids() == []
-    assert all("parse" in p for p in _parses(store).values())
+    assert all("parse" in p for p in stored_payloads(store, KIND).values())

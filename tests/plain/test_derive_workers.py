@@ -6,7 +6,8 @@ import logging
 
 import pytest
 
-from trialscout.config import ConfigError, load_settings
+from support.derive_runs import derive_settings, stored_payloads
+from trialscout.config import ConfigError
 from trialscout.demo import DEMO_DIR, demo_paths
 from trialscout.eligibility.derive import derive_eligibility
 from trialscout.plain.derive import KIND, derive_plain
@@ -17,37 +18,29 @@ from trialscout.store import ingest
 WORKERS_LOG = "trialscout.plain.workers"
 
 
-def _settings(tmp_path, store_url: str, workers: str):
-    return load_settings({"TRIALSCOUT_HOME": str(tmp_path / "home"), "TRIALSCOUT_LOAD_DEMO": "false",
-                          "TRIALSCOUT_DATABASE_URL": store_url, "TRIALSCOUT_DERIVE_WORKERS": workers})
-
-
-def _pages(store) -> dict:
-    ids = [s.trial.nct_id for s in store.iter_trials()]
-    return store.derived(KIND).get_many(ids)
 
 
 def test_two_workers_store_the_same_pages_as_one_process(tmp_path, store_url, caplog):
-    one = _settings(tmp_path, store_url, "1")
+    one = derive_settings(tmp_path, store_url, "1")
     store = open_store(one)
     ingest(iter_paths(demo_paths()), store)
     derive_eligibility(store, one, None)
     derive_plain(store, one, None)
-    alone = _pages(store)
+    alone = stored_payloads(store, KIND)
     assert len(alone) == store.count() > 400
 
     store.derived(KIND).put([(nct_id, "old", {"summary": ["old page"]}) for nct_id in alone])
     with caplog.at_level(logging.INFO, logger=WORKERS_LOG):
-        derive_plain(store, _settings(tmp_path, store_url, "2"), None)
+        derive_plain(store, derive_settings(tmp_path, store_url, "2"), None)
     assert any("2 worker processes" in r.getMessage() for r in caplog.records)
-    shared = _pages(store)
+    shared = stored_payloads(store, KIND)
     assert shared.keys() == alone.keys()
     assert [nct_id for nct_id in alone if shared[nct_id] != alone[nct_id]] == []
     assert store.derived(KIND).stale_ids() == []
 
 
 def test_a_small_run_stays_in_one_process(tmp_path, caplog):
-    settings = _settings(tmp_path, f"sqlite:///{tmp_path}/small.db", "2")
+    settings = derive_settings(tmp_path, f"sqlite:///{tmp_path}/small.db", "2")
     store = open_store(settings)
     ingest(iter_paths([DEMO_DIR / "seeds"]), store)
     with caplog.at_level(logging.INFO, logger=WORKERS_LOG):
@@ -59,7 +52,7 @@ def test_a_small_run_stays_in_one_process(tmp_path, caplog):
 @pytest.mark.parametrize("value, message", [("0", "must be 1 or more"), ("two", "must be a whole number")])
 def test_a_bad_worker_count_says_which_setting_to_fix(tmp_path, value, message):
     with pytest.raises(ConfigError, match=f"TRIALSCOUT_DERIVE_WORKERS {message}"):
-        settings = _settings(tmp_path, f"sqlite:///{tmp_path}/bad.db", value)
+        settings = derive_settings(tmp_path, f"sqlite:///{tmp_path}/bad.db", value)
         store = open_store(settings)
         ingest(iter_paths([DEMO_DIR / "seeds"]), store)
         derive_plain(store, settings, None)
@@ -70,7 +63,7 @@ def test_a_run_started_from_a_background_thread_does_not_fork(tmp_path, caplog):
     another thread held, so such a run stays in one process and still stores every page."""
     import threading
 
-    settings = _settings(tmp_path, f"sqlite:///{tmp_path}/thread.db", "2")
+    settings = derive_settings(tmp_path, f"sqlite:///{tmp_path}/thread.db", "2")
     store = open_store(settings)
     ingest(iter_paths(demo_paths()), store)
     derive_eligibility(store, settings, None)
