@@ -24,6 +24,8 @@ def serve(
     """Serve the site and the JSON API (loads the demo snapshot on first run)."""
     import uvicorn
 
+    from ..eligibility.nlp import pipeline
+    from ..heap import settle_for_serving
     from ..web.app import create_app
     from .schedule import Job, Schedule, notify_job, parse_every, sync_job
 
@@ -38,8 +40,11 @@ def serve(
     store()  # load the demo before the first request, with a progress bar
     typer.echo(f"trialscout is serving {cfg.db_url} on http://{host}:{port}/", err=True)
     schedule = Schedule(jobs, report=lambda line: typer.echo(f"trialscout {line}", err=True)).start() if jobs else None
+    web_app = create_app(cfg)
+    pipeline()  # the criteria reader (spaCy, ConText rules): loaded now, then frozen with the rest
+    settle_for_serving()
     try:
-        uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(web_app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         if schedule is not None:
             schedule.stop()
