@@ -204,14 +204,15 @@ class SearchService:
         assert place is not None and radius is not None
         relaxed, notes = False, list(plan.notes)
         text = text_query(schema, plan.understood)
-        grid = _facet_grid(place, radius, filters)
+        cells = covering_cells(place.lat, place.lon, radius.km)
+        grid = _facet_grid(place, radius, filters, cells)
         counting = self._meanwhile(self._grid_counts, searcher, text, filters, grid) if grid else None
-        measured = self._measure(searcher, text, filters, place, radius, grid)
+        measured = self._measure(searcher, text, filters, place, radius, cells, grid)
         if not measured.ranked and text and len(plan.understood.concepts) > 1:
             relaxed = True
             text = text_query(schema, plan.understood, require_all=False)
             counting = self._meanwhile(self._grid_counts, searcher, text, filters, grid) if grid else None
-            measured = self._measure(searcher, text, filters, place, radius, grid)
+            measured = self._measure(searcher, text, filters, place, radius, cells, grid)
         if measured.reach_km < radius.km:
             notes.append(f"More than {MAX_NEAR_CANDIDATES:,} trials match within {radius}; these are the nearest "
                          f"(within {_in_unit(measured.reach_km, radius.unit)}). Add words or filters to see others.")
@@ -229,14 +230,13 @@ class SearchService:
                              notes=tuple(notes) + _relaxed_note(relaxed), relaxed=relaxed)
 
     def _measure(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters, place: Place,
-                 radius: Distance, grid: list[str] | None) -> "_Measured":
+                 radius: Distance, cells: list[str] | None, grid: list[str] | None) -> "_Measured":
         """Score every trial with a fitting site inside the circle, from the index's fast fields.
 
         Trials matching the words and filters in the grid cells around the place are the candidates; their
         sites in those cells are read in bulk (coordinates, effective status) and measured exactly."""
         schema = self.index.schema
-        reach = radius.km  # the circle whose trials are measured
-        cells = covering_cells(place.lat, place.lon, reach)
+        reach = radius.km  # the circle whose trials are measured (``cells`` cover it)
         area, found = self._candidates(searcher, text, filters, cells)
         while text is None and found.count > MAX_NEAR_CANDIDATES and reach > MIN_REACH_KM:
             # No words to rank by, so nearness decides: measure a smaller circle, holding fewer trials.
@@ -281,20 +281,22 @@ class SearchService:
                     cells: list[str] | None) -> tuple[list[tantivy.Query], Any]:
         """The trials matching the words and filters with a site in ``cells`` (the best
         :data:`MAX_NEAR_CANDIDATES`, and how many there are), and the cell filter that found them."""
-        schema = self.index.schema
-        area = [tantivy.Query.term_set_query(schema, "cell", cells)] if cells else []
-        query = combine(schema, ([text] if text else []) + filter_queries(schema, filters, with_status=False) + area,
-                        kind=_kind(text))
+        area, query = self._in_cells(text, filters, cells)
         return area, searcher.search(query, MAX_NEAR_CANDIDATES, count=True)
 
     def _grid_counts(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters,
                      grid: list[str]) -> Counts:
         """Facet counts of the trials matching the words and filters with a site in the ``grid`` cells."""
+        return count_by_status(searcher, self._in_cells(text, filters, grid)[1], filters.statuses, "country")
+
+    def _in_cells(self, text: tantivy.Query | None, filters: Filters,
+                  cells: list[str] | None) -> tuple[list[tantivy.Query], tantivy.Query]:
+        """The cell filter, and the query for trials matching the words and the filters but status with a
+        site in ``cells`` (anywhere when there are none)."""
         schema = self.index.schema
-        area = tantivy.Query.term_set_query(schema, "cell", grid)
-        query = combine(schema, ([text] if text else []) + filter_queries(schema, filters, with_status=False) + [area],
-                        kind=_kind(text))
-        return count_by_status(searcher, query, filters.statuses, "country")
+        area = [tantivy.Query.term_set_query(schema, "cell", cells)] if cells else []
+        return area, combine(schema, ([text] if text else []) + filter_queries(schema, filters, with_status=False)
+                             + area, kind=_kind(text))
 
     def _near_facets(self, searcher: tantivy.Searcher, filters: Filters, measured: "_Measured",
                      counting: "Future[Counts] | None") -> Facets:
@@ -326,9 +328,9 @@ def _in_unit(km: float, unit: str) -> str:
     return f"{value:.0f} {unit}" if value >= 10 else f"{value:.1f} {unit}"
 
 
-def _facet_grid(place: Place, radius: Distance, filters: Filters) -> list[str] | None:
+def _facet_grid(place: Place, radius: Distance, filters: Filters, cells: list[str] | None) -> list[str] | None:
     """The fine cells whose trials a "near" search counts for its facets (``None``: count by key instead)."""
-    if filters.countries or not covering_cells(place.lat, place.lon, radius.km):
+    if filters.countries or not cells:
         return None
     return facet_cells(place.lat, place.lon, radius.km)
 
