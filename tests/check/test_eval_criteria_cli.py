@@ -57,3 +57,18 @@ def test_eval_criteria_missing_file_says_to_pass_file(run, tmp_path: Path):
     result = CliRunner().invoke(app, ["eval", "criteria", "--file", str(tmp_path / "nope.json")])
     assert result.exit_code == 1
     assert "--file" in result.output
+
+
+@pytest.mark.parametrize("content, message", [
+    ('[{"patient_id": "p1", "note": "x"', "not a readable JSON file"),
+    ('{"rows": []}', "non-empty JSON list"),
+    ('[{"patient_id": "p1"}]', "row 1 lacks note, criterion_type"),
+    ('[{"patient_id": "p1", "note": "n", "criterion_type": "inclusion", "criterion_text": "t", '
+     '"expert_eligibility": "maybe"}]', "expert_eligibility 'maybe'"),
+])
+def test_eval_criteria_malformed_file_names_the_problem(run, tmp_path: Path, content: str, message: str):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    result = run("eval", "criteria", "--file", bad)
+    assert result.exit_code != 0
+    assert message in result.output and "Traceback" not in result.output

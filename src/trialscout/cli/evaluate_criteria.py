@@ -58,6 +58,7 @@ def criteria(
 ) -> None:
     """Criterion accuracy vs the experts (and GPT-4), age agreement, and Chia entity recall."""
     from ..demo import demo_paths
+    from ..eligibility.errors import AnnotationsError
     from ..eligibility.evaluation import age_agreement, chia_recall, score_trialgpt
     from ..registry.files import iter_paths
     from ..trial import trial_from_ctgov
@@ -66,7 +67,10 @@ def criteria(
     path = file or shared / "data" / "trialgpt_criterion_annotations" / "dev.json"
     if not path.is_file():
         fail(f"no annotations file at {path}: pass --file FILE (or set TRIALSCOUT_SHARED)")
-    report = score_trialgpt(path, verbose=False)
+    try:
+        report = score_trialgpt(path, verbose=False)
+    except AnnotationsError as exc:
+        fail(str(exc))
     trials = (trial_from_ctgov(r.study) for r in iter_paths(demo_paths()) if r.study is not None)
     ages = age_agreement(trials)
     chia_dir = shared / "data" / "chia" / "chia_without_scope"

@@ -33,3 +33,7 @@ class UnitError(EligibilityError):
     Evaluation never lets this escape: a value it cannot convert makes the
     criterion "unknown". Callers of ``labs.convert`` see it directly.
     """
+
+
+class AnnotationsError(EligibilityError):
+    """A file of expert criterion labels (TrialGPT's format) cannot be read; the message says where."""

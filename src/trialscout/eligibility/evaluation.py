@@ -53,7 +53,7 @@ from typing import Any
 
 from .constraints import ParsedCriterion, ParsedEligibility
 from .criteria import Criterion
-from .errors import ProfileError
+from .errors import AnnotationsError, ProfileError
 from .evaluate import evaluate
 from .parse import parse_criteria
 from .ruleset import cue_matcher
@@ -127,9 +127,36 @@ def _closed_world_label(kind: str, pc: ParsedCriterion, complete: Profile, today
     return "not excluded"
 
 
+_ANNOTATION_FIELDS = ("patient_id", "note", "criterion_type", "criterion_text", "expert_eligibility")
+_KINDS = {"inclusion", "exclusion"}
+
+
+def read_annotations(path: str | Path) -> list[dict[str, Any]]:
+    """The (note, criterion, expert label) rows of a TrialGPT annotations file, checked; raises
+    :class:`AnnotationsError` naming the first problem."""
+    try:
+        rows = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AnnotationsError(f"{path}: not a readable JSON file ({exc})") from None
+    if not isinstance(rows, list) or not rows:
+        raise AnnotationsError(f"{path}: expected a non-empty JSON list of annotation rows")
+    labels = set(_LABELS.values())
+    for number, row in enumerate(rows, 1):
+        missing = [f for f in _ANNOTATION_FIELDS if not isinstance(row, dict) or f not in row]
+        if missing:
+            raise AnnotationsError(f"{path}: row {number} lacks {', '.join(missing)}")
+        if row["criterion_type"] not in _KINDS or row["expert_eligibility"] not in labels:
+            raise AnnotationsError(f"{path}: row {number} has criterion_type {row['criterion_type']!r} and "
+                                   f"expert_eligibility {row['expert_eligibility']!r}; expected inclusion or "
+                                   f"exclusion, and one of {', '.join(sorted(labels))}")
+        if not isinstance(row["note"], str) or not isinstance(row["criterion_text"], (str, type(None))):
+            raise AnnotationsError(f"{path}: row {number}: note and criterion_text must be text")
+    return rows
+
+
 def score_trialgpt(path: str | Path, today: date = date(2024, 1, 1), verbose: bool = True) -> dict[str, Any]:
     """Accuracy of our verdicts against the expert labels in ``path`` (TrialGPT criterion annotations JSON)."""
-    rows = json.loads(Path(path).read_text(encoding="utf-8"))
+    rows = read_annotations(path)
     profiles: dict[str, Profile] = {}
     for row in rows:
         if row["patient_id"] not in profiles:
