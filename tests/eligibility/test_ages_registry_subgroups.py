@@ -15,11 +15,15 @@ from trialscout.trial import trial_from_ctgov
 TODAY = date(2026, 11, 22)
 
 
-def demo_trial(nct_id: str):
+def demo_study(nct_id: str) -> dict:
     for record in iter_paths(demo_paths()):
         if record.study is not None and record.study["protocolSection"]["identificationModule"]["nctId"] == nct_id:
-            return trial_from_ctgov(record.study)
+            return record.study
     raise AssertionError(f"{nct_id} is not among the demo records")
+
+
+def demo_trial(nct_id: str):
+    return trial_from_ctgov(demo_study(nct_id))
 
 
 def registry_age(born: str, minimum: str | None, maximum: str | None):
@@ -139,3 +143,16 @@ def test_an_exclusion_narrows_the_range_only_when_it_is_about_age_alone():
     # women" (record 7-20); NCT04157569: inclusion ">=60", exclusion ">=100 years old" (record 60-100).
     report = age_agreement(demo_trials("NCT06277063", "NCT04157569"))
     assert report["agree"] == 2, report["disagreements"]
+
+
+def test_a_range_said_with_between_agrees_with_either_reading_unless_the_text_says_inclusive():
+    # NCT05484791: "Be between the ages of 18 and 65", record 19-64 Years (the registrant read it exclusively).
+    study = demo_study("NCT05484791")
+    report = age_agreement([trial_from_ctgov(study)])
+    assert report["agree"] == 1 and report["agree_by_boundary_reading"] == 1
+    module = study["protocolSection"]["eligibilityModule"]
+    module["eligibilityCriteria"] = module["eligibilityCriteria"].replace(
+        "between the ages of 18 and 65", "between the ages of 18 and 65 inclusive")
+    report = age_agreement([trial_from_ctgov(study)])
+    assert report["agree"] == 0
+    assert report["disagreements"][0]["text_min"] == [18.0] and report["disagreements"][0]["text_max"] == [65.0]

@@ -45,9 +45,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections import Counter
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +58,7 @@ from .criteria import Criterion
 from .errors import AnnotationsError, ProfileError
 from .evaluate import evaluate
 from .parse import parse_criteria
-from .ruleset import cue_matcher
+from .ruleset import cue_matcher, load_rules_file
 from .profile import Profile, profile_from_note
 
 _LABELS = {
@@ -232,7 +234,8 @@ AGE_METHOD = (
     "(ClinicalTrials.gov: a maximum of '64 Years' admits everyone before their 65th birthday), so a text bound "
     "is read in the record's whole units: '>= 18' and '<= 65' are 18 and 65. An exclusive bound has two "
     "readings, and either agrees: '< 65' is 64 (the convention) or 65 (the boundary number, which registrants "
-    "enter about as often); '> 40' is 40 (from the 40th birthday) or 41. In an exclusion the comparison is "
+    "enter about as often); '> 40' is 40 (from the 40th birthday) or 41. 'Between 18 and 65' with no word such "
+    "as 'inclusive' is read both ways (18 or 19, 65 or 64; rules/ages.json). In an exclusion the comparison is "
     "turned round (excluding 'age < 18' allows '>= 18'). The inclusions give the widest range they state "
     "(lowest minimum, highest maximum: arms and sub-groups are alternatives); an exclusion narrows it "
     "(excluding 'under 6 years' does not lower an inclusion's 7); an exclusion counts only when ages are all it "
@@ -243,7 +246,24 @@ AGE_METHOD = (
     "category, with the agreement among trials whose record gives an age beside it)")
 _OTHER_PERSON_SECTION = ("donor",)
 
-Bound = tuple[str, float, bool]  # ("min" / "max", years, exclusive)
+Bound = tuple[str, float, bool | None]  # ("min" / "max", years, exclusive; None: either way)
+
+
+@lru_cache(maxsize=1)
+def _either_way_range() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Words of a range read both ways ("between"), and words that close it ("inclusive"): rules/ages.json."""
+    data = load_rules_file("ages.json")
+    words = [re.compile(r"(?i)\b(?:" + "|".join(map(re.escape, data[key])) + r")\b")
+             for key in ("either_way_ranges", "inclusive_words")]
+    return words[0], words[1]
+
+
+def _read_both_ways(comparator: str, lower_exclusive: bool, upper_exclusive: bool, text: str) -> bool:
+    """True for a range such as "between the ages of 18 and 65", which registrants enter as 18 to 65 or 19 to 64."""
+    if comparator != "between" or lower_exclusive or upper_exclusive:
+        return False
+    either, inclusive = _either_way_range()
+    return bool(either.search(text)) and not inclusive.search(text)
 
 
 def _allowed(comparator: str, value: float, upper: float | None, lower_exclusive: bool, upper_exclusive: bool,
@@ -269,6 +289,8 @@ def _readings(bound: Bound, step: float) -> list[float]:
     if abs(units - round(units)) >= 1e-6:  # "<= 17.99" is 17; "> 17.5" is 18
         return [(math.ceil(units) if kind == "min" else math.floor(units)) * step]
     whole = round(units)
+    if exclusive is None:  # "between 18 and 65": 18 or 19, 65 or 64 (the inclusive reading first)
+        return [whole * step, (whole + 1 if kind == "min" else whole - 1) * step]
     if not exclusive:
         return [whole * step]
     return [whole * step, (whole + 1) * step] if kind == "min" else [(whole - 1) * step, whole * step]
@@ -287,7 +309,7 @@ def _side(kind: str, included: list[Bound], excluded: list[Bound], step: float) 
         if not candidates or (tight > _readings(candidates[0], step)[0] if lowest
                               else tight < _readings(candidates[0], step)[0]):
             candidates = [b for b in excluded if abs(_readings(b, step)[0] - tight) < 1e-9]
-    return sorted({round(r, 9) for b in candidates for r in _readings(b, step)})
+    return list(dict.fromkeys(round(r, 9) for b in candidates for r in _readings(b, step)))  # convention first
 
 
 def _step(limit: Any) -> float:
@@ -333,8 +355,11 @@ def age_agreement(trials: Any) -> dict[str, Any]:
             for c in pc.constraints:
                 if getattr(c, "type", None) == "age":
                     exclusion = pc.criterion.kind == "exclusion"
-                    bounds = _allowed(c.comparator, c.value, c.upper, getattr(c, "lower_exclusive", False),
-                                      getattr(c, "upper_exclusive", False), exclusion)
+                    lower_open = getattr(c, "lower_exclusive", False)
+                    upper_open = getattr(c, "upper_exclusive", False)
+                    bounds = _allowed(c.comparator, c.value, c.upper, lower_open, upper_open, exclusion)
+                    if _read_both_ways(c.comparator, lower_open, upper_open, pc.criterion.text):
+                        bounds = [(kind, years, None) for kind, years, _ in bounds]
                     if exclusion and any(getattr(o, "type", None) != "age" for o in pc.constraints):
                         continue  # "Male over 60 who has sustained a fracture": the age only narrows the exclusion
                     (excluded if exclusion else included).extend(bounds)
@@ -376,7 +401,6 @@ def _norm(text: str) -> str:
 
 
 def _numbers(text: str) -> set[float]:
-    import re
 
     return {float(m) for m in re.findall(r"\d+(?:\.\d+)?", text)}
 
