@@ -22,6 +22,7 @@ from .errors import CriteriaError, EligibilityError, ProfileError, RulesError, U
 from .evaluate import CriterionResult, EligibilityResult, evaluate
 from .labs import convert, normalize_unit
 from .parse import parse_criteria, parse_criterion, parse_eligibility
+from .prepared import PreparedProfile, prepare_profile
 from .profile import (
     ConditionFact, Evidence, LabFact, MedicationFact, ProcedureFact, Profile, ProfileFlag, profile_from_fhir,
     profile_from_form, profile_from_note,
@@ -33,9 +34,9 @@ __all__ = [
     "AgeConstraint", "ComplianceItem", "ConditionConstraint", "ConditionFact", "ConsentItem", "Constraint",
     "CriteriaError", "Criterion", "CriterionResult", "EligibilityError", "EligibilityResult", "Evidence",
     "LabConstraint", "LabFact", "MedicationConstraint", "MedicationFact", "NeedsReview", "ParsedCriterion",
-    "ParsedEligibility", "PregnancyConstraint", "ProcedureConstraint", "ProcedureFact", "Profile", "ProfileError",
-    "ProfileFlag", "Question", "RulesError", "ScoreConstraint", "SexConstraint", "TimeWindow", "UnitError", "bmi",
-    "convert", "egfr_ckd_epi_2021", "evaluate", "meld", "normalize_unit", "parse_criteria", "parse_criterion",
-    "parse_eligibility", "profile_from_fhir", "profile_from_form", "profile_from_note", "questions_for",
-    "split_criteria",
+    "ParsedEligibility", "PregnancyConstraint", "PreparedProfile", "ProcedureConstraint", "ProcedureFact",
+    "Profile", "ProfileError", "ProfileFlag", "Question", "RulesError", "ScoreConstraint", "SexConstraint",
+    "TimeWindow", "UnitError", "bmi", "convert", "egfr_ckd_epi_2021", "evaluate", "meld", "normalize_unit",
+    "parse_criteria", "parse_criterion", "parse_eligibility", "prepare_profile", "profile_from_fhir",
+    "profile_from_form", "profile_from_note", "questions_for", "split_criteria",
 ]

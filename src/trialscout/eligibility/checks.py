@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal, Union
 
 from .constraints import (
@@ -111,8 +112,16 @@ def _age(c: AgeConstraint, person: PreparedProfile, index: int | None) -> Outcom
         age = float(person.answers["age"])
     if age is None:
         return _unknown("Your age is not known.", c)
-    limit = c.describe("years")
+    limit = _age_limit(c.comparator, c.value, c.upper, c.lower_exclusive, c.upper_exclusive)
     return Outcome(c.holds(age), f"You are {int(age)}; the criterion asks for age {limit}.", [person.age_evidence(age)])
+
+
+@lru_cache(maxsize=4096)
+def _age_limit(comparator: str, value: float, upper: float | None, lower_exclusive: bool,
+               upper_exclusive: bool) -> str:
+    """``AgeConstraint.describe("years")`` of an age limit (it depends on these fields only), made once per limit."""
+    return AgeConstraint(comparator=comparator, value=value, upper=upper, lower_exclusive=lower_exclusive,  # type: ignore[arg-type]
+                         upper_exclusive=upper_exclusive).describe("years")
 
 
 # ------------------------------------------------------------------ labs

@@ -38,6 +38,7 @@ from .constraints import PARSE_VERSION, ParsedEligibility
 from .errors import EligibilityError
 from .nlp import pipeline
 from .parse import parse_eligibility
+from .parse_cache import decoded
 
 #: The ``kind`` of the parsed-eligibility payload in the derived store.
 KIND = "eligibility"
@@ -92,11 +93,14 @@ def payload_for(stored: StoredTrial) -> dict[str, Any]:
 
 
 def parsed_from_payload(payload: Any) -> ParsedEligibility | None:
-    """The ``ParsedEligibility`` a payload holds, or ``None`` (no parse, or an unreadable one)."""
+    """The ``ParsedEligibility`` a payload holds, or ``None`` (no parse, or an unreadable one).
+
+    Parses decoded before in this process come from ``parse_cache`` (the same stored JSON, the same objects).
+    """
     if not isinstance(payload, dict) or not isinstance(payload.get("parse"), dict):
         return None
     try:
-        return ParsedEligibility.from_json(orjson.dumps(payload["parse"]))
+        return decoded(orjson.dumps(payload["parse"]))  # decoded once per process while it stays in the cache
     except EligibilityError:
         return None
 

@@ -25,8 +25,27 @@ def _fact_concept(kind: str, fact: Fact) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _term_match(term: str, name: str) -> bool:
+    """True when the folded term and name are equal or one is a whole-word part of the other."""
     a, b = fold(term), fold(name)
-    return a == b or bool(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", b)) or bool(re.search(rf"(?<!\w){re.escape(b)}(?!\w)", a))
+    return a == b or _whole_word_in(a, b) or _whole_word_in(b, a)
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # what ``\w`` matches in a str pattern
+
+
+def _whole_word_in(part: str, text: str) -> bool:
+    """Whether ``part`` occurs in ``text`` with no word character on either side, as the pattern
+    ``(?<!\\w)part(?!\\w)`` finds it, without compiling a pattern per pair."""
+    if not part:
+        return bool(re.search(r"(?<!\w)(?!\w)", text))
+    start = text.find(part)
+    while start >= 0:
+        end = start + len(part)
+        if (start == 0 or not _is_word_char(text[start - 1])) and (end == len(text) or not _is_word_char(text[end])):
+            return True
+        start = text.find(part, start + 1)
+    return False
 
 
 def _hits(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, person: PreparedProfile):  # type: ignore[no-untyped-def]
@@ -34,10 +53,28 @@ def _hits(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, p
     present: list[Fact] = []
     absent: list[Fact] = []
     kind = c.type
-    entries = person.entries(kind, kind == "condition" and c.context == "family")
+    family = kind == "condition" and c.context == "family"
+    wanted = c.concept
+    if wanted:  # the same facts, in the same order, as the loop below finds them, from the person's index
+        index = person.fact_index(kind, family)
+        if index is None:
+            return present, absent
+        found = index.present.get(wanted)
+        matches = list(found) if found else []
+        if index.absent:
+            broader = vocabulary(kind).ancestors(wanted)
+            matches.extend((position, fact) for position, fact, concept in index.absent if concept in broader)
+        if index.unnamed:
+            term = c.term
+            matches.extend((position, fact) for position, fact in index.unnamed if _term_match(term, fact.name))
+        if len(matches) > 1:
+            matches.sort(key=_position)
+        for _, fact in matches:
+            (present if fact.present else absent).append(fact)
+        return present, absent
+    entries = person.entries(kind, family)
     if not entries:
         return present, absent
-    wanted = c.concept
     for fact, concept, ancestors in entries:
         if wanted and concept:
             if fact.present and wanted in ancestors:
@@ -47,6 +84,10 @@ def _hits(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint, p
         elif _term_match(c.term, fact.name):
             (present if fact.present else absent).append(fact)
     return present, absent
+
+
+def _position(match: tuple[int, Fact]) -> int:
+    return match[0]
 
 
 @lru_cache(maxsize=8192)
@@ -137,7 +178,22 @@ def _narrower(c: ConditionConstraint | MedicationConstraint | ProcedureConstrain
 
 def check_entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint,
                  person: PreparedProfile, index: int | None = None) -> Outcome:
-    """Check a condition, medicine or procedure constraint against the profile prepared for the trial."""
+    """Check a condition, medicine or procedure constraint against the profile prepared for the trial.
+
+    The outcome depends on the constraint's fields and the person only: one with the same fields as one checked
+    before for this prepared profile gets that outcome (shared; outcomes are never changed after a check).
+    """
+    w = c.window
+    key = (c.type, c.term, c.concept, c.present, c.context, c.exact, c.text,
+           None if w is None else (w.kind, w.amount, w.unit, w.anchor, w.text))
+    found = person.outcomes.get(key)
+    if found is None:
+        found = person.outcomes[key] = _check_entity(c, person)
+    return found  # type: ignore[no-any-return]
+
+
+def _check_entity(c: ConditionConstraint | MedicationConstraint | ProcedureConstraint,
+                  person: PreparedProfile) -> Outcome:
     today = person.today
     vocab = vocabulary(c.type)
     concept = vocab.concepts.get(c.concept or "")

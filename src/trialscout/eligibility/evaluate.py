@@ -185,9 +185,9 @@ _INCLUSION_LEAD = {True: "You meet this criterion.", False: "You do not meet thi
 
 
 def _reason(pc: ParsedCriterion, holds: Holds, outcomes: list[Outcome], open_kind: OpenKind | None = None) -> str:
-    if (holds is True or holds is False) and (pc.logic == "any") == holds:  # one option met (or one part failed)
-        deciding = [o for o in outcomes if o.holds is holds]                # decides it
-        if deciding:
+    if len(outcomes) > 1 and (holds is True or holds is False) and (pc.logic == "any") == holds:  # one option met
+        deciding = [o for o in outcomes if o.holds is holds]  # (or one part failed) decides it; a single outcome
+        if deciding:                                          # stays as it is
             outcomes = deciding + [o for o in outcomes if o.holds == "na"]
     if len(outcomes) == 1:
         detail = outcomes[0].reason
@@ -219,11 +219,26 @@ def _evaluate_one(pc: ParsedCriterion, person: PreparedProfile) -> tuple[Criteri
     c = pc.criterion
     index, kind = c.index, c.kind
     constraints = pc.constraints
-    outcomes = []
-    for x in constraints:
+    if len(constraints) == 1:  # nine criteria in ten: what ``_combine`` does for one outcome, without its loops
+        x = constraints[0]
         checker = CHECKERS.get(type(x))
-        outcomes.append(checker(x, person, index) if checker is not None else check(x, person, index))
-    holds = _combine(pc, outcomes)
+        outcome = checker(x, person, index) if checker is not None else check(x, person, index)
+        outcomes = [outcome]
+        holds = outcome.holds
+        if pc.coverage == "partial" and holds != "na":  # the unread words are an unknown part of the criterion
+            holds = (True if holds is True else None) if pc.logic == "any" else (False if holds is False else None)
+        review = x.type == "review"
+    else:
+        outcomes = []
+        for x in constraints:
+            checker = CHECKERS.get(type(x))
+            outcomes.append(checker(x, person, index) if checker is not None else check(x, person, index))
+        holds = _combine(pc, outcomes)
+        review = False
+        for x in constraints:
+            if x.type == "review":
+                review = True
+                break
     if pc.exceptions and (holds is True or holds is False):
         # an exception's own qualifiers ("adequately treated") do not matter: having the thing is enough to ask
         carved = [check(_exact(x), person, index) for x in pc.exceptions]
@@ -239,11 +254,6 @@ def _evaluate_one(pc: ParsedCriterion, person: PreparedProfile) -> tuple[Criteri
                                     [q for o in carved for q in o.questions]))
         elif rescued:
             outcomes.append(Outcome(holds, "(The criterion's exception does not apply, as far as we know.)"))
-    review = False
-    for x in constraints:
-        if x.type == "review":
-            review = True
-            break
     open_kind = _open_kind(pc, outcomes, review) if holds is None else None
     if pc.group == "heading" and review:
         holds, reason, open_kind = "na", "A heading for the items below.", None
@@ -254,19 +264,21 @@ def _evaluate_one(pc: ParsedCriterion, person: PreparedProfile) -> tuple[Criteri
     if holds is None:
         wanted: set[str] = set()
         for o in outcomes:
-            if o.holds is None:
+            if o.holds is None and o.questions:
                 wanted.update(o.questions)
-        for x in constraints:
-            for q in questions_for_constraint(x, index):
-                if q.id in wanted and q.id not in qids:
-                    qids.append(q.id)
-                    questions.append(q)
+        if wanted:
+            for x in constraints:
+                for q in questions_for_constraint(x, index):
+                    if q.id in wanted and q.id not in qids:
+                        qids.append(q.id)
+                        questions.append(q)
     evidence: list[Evidence] = []
     for o in outcomes:
         if o.evidence and o.holds != "na":
             evidence.extend(o.evidence)
     decided = holds is True or holds is False
-    result = trusted(CriterionResult, {
+    result = _new(CriterionResult)  # as ``trusted(CriterionResult, values)`` makes it, without the call
+    _set(result, "__dict__", {
         "index": index, "kind": kind, "text": c.text, "source": c.source, "parent": c.parent,
         "status": _STATUS[holds], "applies": holds if decided and kind == "exclusion" else None,
         "reason": reason, "evidence": evidence, "questions": qids,
@@ -274,7 +286,16 @@ def _evaluate_one(pc: ParsedCriterion, person: PreparedProfile) -> tuple[Criteri
         "study_team": holds == "na" and _team_only(constraints) and not _other_sex(pc, person),
         "open": open_kind,
     })
+    _set(result, "__pydantic_fields_set__", _RESULT_FIELDS.copy())
+    _set(result, "__pydantic_extra__", None)
+    _set(result, "__pydantic_private__", None)
     return result, questions
+
+
+_new = object.__new__
+_set = object.__setattr__
+#: Every field of ``CriterionResult``, in order: the field set of a result made with all of them.
+_RESULT_FIELDS = set(CriterionResult.model_fields)
 
 
 def _team_only(constraints: list[Constraint]) -> bool:
@@ -327,9 +348,17 @@ def _count(items: Sized, one: str, many: str) -> str:
     return f"{len(items)} {one if len(items) == 1 else many}"
 
 
-def evaluate(parsed: ParsedEligibility, profile: Profile, today: date | None = None) -> EligibilityResult:
-    """Check ``profile`` against every parsed criterion of a trial; never raises for missing data."""
-    person = PreparedProfile(profile, today or date.today())
+def evaluate(parsed: ParsedEligibility, profile: Profile | PreparedProfile,
+             today: date | None = None) -> EligibilityResult:
+    """Check ``profile`` against every parsed criterion of a trial; never raises for missing data.
+
+    ``profile`` may be prepared once (``prepare_profile(profile, today)``) for checking one person against many
+    trials; a prepared profile is used as prepared, unless ``today`` names another day.
+    """
+    if isinstance(profile, PreparedProfile):
+        person = profile if today is None or today == profile.today else PreparedProfile(profile.profile, today)
+    else:
+        person = PreparedProfile(profile, today or date.today())
     items = parsed.all()
     results: list[CriterionResult] = []
     questions: dict[str, Question] = {}

@@ -1,7 +1,8 @@
 """A profile made ready for checking one trial: answers applied, lookups done once instead of per criterion.
 
 ``evaluate`` builds one ``PreparedProfile`` per call (nothing is kept between calls, so a profile
-changed between two calls is read afresh). What every criterion of a trial would otherwise recompute
+changed between two calls is read afresh), unless it is given one (``prepare_profile``) to check one
+person against many trials. What every criterion of a trial would otherwise recompute
 is computed here at most once: the age on the day, each fact's vocabulary concept and its broader
 concepts, the lab results of an analyte newest first.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 from .profile.form import apply_answers
 from .profile.models import ConditionFact, Evidence, LabFact, MedicationFact, ProcedureFact, Profile
@@ -35,11 +36,23 @@ def needs_answers_applied(profile: Profile) -> bool:
     return False
 
 
+class FactIndex(NamedTuple):
+    """A kind's facts by what a constraint's concept finds (each with its position in ``entries``).
+
+    ``present``: for every concept, the facts the person has that are it or narrower; ``absent``: the facts
+    the person does not have, with their concept; ``unnamed``: facts without a concept (matched by words).
+    """
+
+    present: dict[str, list[tuple[int, Fact]]]
+    absent: list[tuple[int, Fact, str]]
+    unnamed: list[tuple[int, Fact]]
+
+
 class PreparedProfile:
     """The profile a trial's criteria are checked against, with its per-person lookups."""
 
     __slots__ = ("profile", "today", "age", "sex", "answers", "evidence", "source", "complete", "sentences",
-                 "_entries", "_labs")
+                 "_entries", "_labs", "_indexes", "outcomes")
 
     def __init__(self, profile: Profile, today: date) -> None:
         if needs_answers_applied(profile):
@@ -55,6 +68,10 @@ class PreparedProfile:
         self.sentences = profile.sentences
         self._entries: dict[str, list[Entry]] = {}
         self._labs: dict[str, list[LabFact]] = {}
+        self._indexes: dict[str, FactIndex | None] = {}
+        #: Check outcomes by the content of the constraint checked (the same condition in many trials is checked
+        #: once per person); the outcomes are shared, so nothing may change them.
+        self.outcomes: dict[tuple[Any, ...], Any] = {}
 
     def entries(self, kind: str, family: bool = False) -> list[Entry]:
         """The facts a condition (``family``: family history), medication or procedure constraint is checked
@@ -69,6 +86,26 @@ class PreparedProfile:
             found = self._entries[key] = [_entry(vocab, fact) for fact in facts]
         return found
 
+    def fact_index(self, kind: str, family: bool = False) -> FactIndex | None:
+        """``entries`` arranged for looking up a concept (``None`` when there are no facts): see ``FactIndex``."""
+        key = "family" if family else kind
+        if key in self._indexes:
+            return self._indexes[key]
+        entries = self.entries(kind, family)
+        found: FactIndex | None = None
+        if entries:
+            found = FactIndex({}, [], [])
+            for position, (fact, concept, ancestors) in enumerate(entries):
+                if concept is None:
+                    found.unnamed.append((position, fact))
+                elif fact.present:
+                    for broader in ancestors:
+                        found.present.setdefault(broader, []).append((position, fact))
+                else:
+                    found.absent.append((position, fact, concept))
+        self._indexes[key] = found
+        return found
+
     def lab_readings(self, analyte: str) -> list[LabFact]:
         """``Profile.lab_readings``, sorted once per analyte."""
         found = self._labs.get(analyte)
@@ -81,6 +118,13 @@ class PreparedProfile:
         if "age" in self.evidence:
             return self.evidence["age"]
         return _form_evidence(self.source or "form", f"age {age:.0f}")
+
+
+def prepare_profile(profile: Profile, today: date | None = None) -> PreparedProfile:
+    """``profile`` made ready for checking many trials on ``today``: pass it to ``evaluate`` in place of the
+    profile when one person is checked against many trials (its lookups are then made once, not per trial).
+    It reads ``profile`` as it is now: prepare it again after changing the profile."""
+    return PreparedProfile(profile, today or date.today())
 
 
 @lru_cache(maxsize=1024)

@@ -159,6 +159,13 @@ def questions_for_constraint(c: Constraint, criterion_index: int | None = None, 
 
     Questions do not depend on the person; each is built once per content and shared (they are frozen).
     """
+    kind = c.type
+    if kind == "condition":  # the most frequent kinds first, without the isinstance chain below
+        return [_condition_question(c.context, c.concept, c.term)]  # type: ignore[union-attr]
+    if kind == "review":
+        if criterion_index is None or criterion_index < 0:
+            return []
+        return [_review_question(criterion_index, c.text)]  # type: ignore[union-attr]
     if isinstance(c, AgeConstraint):
         return [_STATIC["age"]]
     if isinstance(c, SexConstraint):
@@ -182,10 +189,14 @@ def questions_for_constraint(c: Constraint, criterion_index: int | None = None, 
         return [_medication_question(c.context, c.concept, c.term, within)]
     if isinstance(c, ProcedureConstraint):
         return [_procedure_question(c.concept, c.term)]
-    if isinstance(c, NeedsReview) and criterion_index is not None and criterion_index >= 0:
-        return [trusted(Question, {"id": f"criterion:{criterion_index}", "text": c.text, "kind": "yes_no",
-                                   "unit_options": [], "choices": [], "help": _REVIEW_HELP, "optional": True}, _REVIEW_GIVEN)]
     return []
+
+
+@lru_cache(maxsize=16384)
+def _review_question(criterion_index: int, text: str) -> Question:
+    """The optional yes/no question quoting a criterion the parser could not read (shared: questions are frozen)."""
+    return trusted(Question, {"id": f"criterion:{criterion_index}", "text": text, "kind": "yes_no",
+                              "unit_options": [], "choices": [], "help": _REVIEW_HELP, "optional": True}, _REVIEW_GIVEN)
 
 
 _REVIEW_GIVEN = ("id", "text", "kind", "help", "optional")

@@ -1,7 +1,8 @@
 """Each candidate's parsed eligibility criteria, as the derive step stored them.
 
 The eligibility deriver parses every record when it is stored (``store.derived("eligibility")``);
-matching reads those parses in one query and validates each from the decoded payload. A trial whose parse is missing (a store filled before that
+matching reads those parses in one query and decodes each (``derive.parsed_from_payload``, kept decoded
+in the process by ``eligibility.parse_cache``). A trial whose parse is missing (a store filled before that
 step existed) is parsed now and stored for next time, as the single-trial check does.
 """
 
@@ -11,10 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..eligibility import ParsedEligibility
-from ..eligibility.derive import KIND, payload_for
+from ..eligibility.derive import KIND, parsed_from_payload, payload_for
 from ..store import TrialStore
 
 
@@ -60,10 +59,5 @@ def load_criteria(store: TrialStore, ids: Sequence[str]) -> dict[str, StoredCrit
 
 
 def _parsed(payload: Any) -> ParsedEligibility | None:
-    """The parse a payload holds (validated from the decoded object: no second trip through JSON text)."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("parse"), dict):
-        return None
-    try:
-        return ParsedEligibility.model_validate(payload["parse"])
-    except ValidationError:
-        return None
+    """The parse a payload holds (``derive.parsed_from_payload``: decoded once per process while cached)."""
+    return parsed_from_payload(payload)
