@@ -156,3 +156,13 @@ def test_a_range_said_with_between_agrees_with_either_reading_unless_the_text_sa
     report = age_agreement([trial_from_ctgov(study)])
     assert report["agree"] == 0
     assert report["disagreements"][0]["text_min"] == [18.0] and report["disagreements"][0]["text_max"] == [65.0]
+
+
+def test_ages_under_two_years_are_said_in_months_or_days_not_fractions_of_a_year():
+    baby = registry_age("2026-06-01", "1 Month", "18 Years")  # 5 months and 3 weeks old
+    assert baby.status == "met"
+    assert "between 1 month and 18 years" in baby.reason and "You are 5 months old" in baby.reason
+    assert "0.08" not in baby.reason and baby.evidence[0].text == "age 5 months"
+    newborn = registry_age("2026-11-10", "30 Days", None)
+    assert newborn.status == "not_met"
+    assert "≥ 30 days" in newborn.reason and "12 days old" in newborn.reason

@@ -15,6 +15,7 @@ from typing import Any, Literal, Union
 from .constraints import (
     AgeConstraint, ComplianceItem, ConditionConstraint, ConsentItem, Constraint, LabConstraint,
     MedicationConstraint, NeedsReview, PregnancyConstraint, ProcedureConstraint, ScoreConstraint, SexConstraint,
+    completed_age_words,
 )
 from .errors import UnitError
 from .labs import analytes, convert, format_unit, format_value, normalize_unit, unit_info
@@ -113,7 +114,8 @@ def _age(c: AgeConstraint, person: PreparedProfile, index: int | None) -> Outcom
     if age is None:
         return _unknown("Your age is not known.", c)
     limit = _age_limit(c.comparator, c.value, c.upper, c.lower_exclusive, c.upper_exclusive)
-    return Outcome(c.holds(age), f"You are {int(age)}; the criterion asks for age {limit}.", [person.age_evidence(age)])
+    said = f"{int(age)}" if age >= 2 else f"{completed_age_words(age)} old"
+    return Outcome(c.holds(age), f"You are {said}; the criterion asks for age {limit}.", [person.age_evidence(age)])
 
 
 @lru_cache(maxsize=4096)

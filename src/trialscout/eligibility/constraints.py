@@ -108,7 +108,10 @@ class AgeConstraint(_Numeric):
         return above and (x < upper + 1 if _whole(upper) else x <= upper)
 
     def describe(self, unit: str | None = None) -> str:
-        """``"between 18 and 65"``, or ``"18 to under 65"`` when the upper end is left out."""
+        """``"between 18 and 65"``, or ``"18 to under 65"`` when the upper end is left out. In years, an end
+        under 2 years is said in months or days, as the record gives it ("between 1 month and 18 years")."""
+        if unit == "years" and any(_said_in_months_or_days(v) for v in (self.value, self.upper) if v is not None):
+            return self._describe_spoken()
         if self.comparator != "between" or not (self.lower_exclusive or self.upper_exclusive):
             return super().describe(unit)
         from .labs import format_value
@@ -116,6 +119,45 @@ class AgeConstraint(_Numeric):
         low = f"over {format_value(self.value)}" if self.lower_exclusive else format_value(self.value)
         high = "under " if self.upper_exclusive else ""
         return f"{low} to {high}{format_value(self.upper if self.upper is not None else self.value, unit)}"
+
+
+    def _describe_spoken(self) -> str:
+        low = age_words(self.value)
+        if self.comparator != "between":
+            symbol = {">": ">", ">=": "≥", "<": "<", "<=": "≤", "=": "="}[self.comparator]
+            return f"{symbol} {low}"
+        high = age_words(self.upper if self.upper is not None else self.value)
+        if self.lower_exclusive or self.upper_exclusive:
+            return f"{'over ' if self.lower_exclusive else ''}{low} to {'under ' if self.upper_exclusive else ''}{high}"
+        return f"between {low} and {high}"
+
+
+def _said_in_months_or_days(years: float) -> bool:
+    return 0 < years < 2 and not _whole(years)
+
+
+def age_words(years: float) -> str:
+    """An age as people say it: ``"18 years"``, ``"6 months"`` (under 2 years: months when whole, else days)."""
+    from .labs import format_value
+
+    if not _said_in_months_or_days(years):
+        return f"{format_value(years)} {'year' if years == 1 else 'years'}"
+    months, days = years * 12, round(years * 365.25)
+    if abs(months - round(months)) < 0.01:
+        return f"{round(months)} {'month' if round(months) == 1 else 'months'}"
+    return f"{days} {'day' if days == 1 else 'days'}"
+
+
+def completed_age_words(years: float) -> str:
+    """A person's age in completed units: ``"30 years"``, ``"5 months"``, ``"12 days"`` (under 2 years: months,
+    under a month: days)."""
+    if years >= 2:
+        return f"{int(years)} years"
+    months = int(years * 12 + 1e-9)
+    if months >= 1:
+        return f"{months} {'month' if months == 1 else 'months'}"
+    days = max(0, int(years * 365.25 + 1e-9))
+    return f"{days} {'day' if days == 1 else 'days'}"
 
 
 class SexConstraint(_Frozen):

@@ -13,6 +13,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple, Union
 
+from .constraints import completed_age_words
 from .profile.form import apply_answers
 from .profile.models import ConditionFact, Evidence, LabFact, MedicationFact, ProcedureFact, Profile
 from .ruleset import Vocabulary, vocabulary
@@ -117,7 +118,7 @@ class PreparedProfile:
         """The evidence shown with an age check (the profile's own, else "age N" from the form)."""
         if "age" in self.evidence:
             return self.evidence["age"]
-        return _form_evidence(self.source or "form", f"age {age:.0f}")
+        return _form_evidence(self.source or "form", f"age {age:.0f}" if age >= 2 else f"age {completed_age_words(age)}")
 
 
 def prepare_profile(profile: Profile, today: date | None = None) -> PreparedProfile:
