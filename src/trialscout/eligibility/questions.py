@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,7 +31,7 @@ from .constraints import (
 )
 from .labs import NO_UNIT, analytes
 from .grades import score_spec
-from .ruleset import vocabulary
+from .ruleset import load_rules_file, vocabulary
 from .trusted import trusted
 
 
@@ -210,11 +210,49 @@ def _label(kind: str, concept: str | None, term: str) -> str:
 @lru_cache(maxsize=16384)
 def _condition_question(context: str, concept: str | None, term: str) -> Question:
     label, key = _label("condition", concept, term), concept or slug(term)
+    wording = _wording()
+    named = with_article(label)
     if context == "family":
-        return Question(id=f"family:{key}", text=f"Has a close blood relative had {label}?", kind="yes_no")
+        return Question(id=f"family:{key}", text=f"Has a close blood relative had {named}?", kind="yes_no")
+    own = wording.asked_as.get(key, {})
     if context == "historical":
-        return Question(id=f"history:{key}", text=f"Have you ever had {label}?", kind="yes_no")
-    return Question(id=f"condition:{key}", text=f"Do you have {label}?", kind="yes_no")
+        return Question(id=f"history:{key}", text=own.get("ever") or f"Have you ever had {named}?", kind="yes_no")
+    if own.get("now"):
+        return Question(id=f"condition:{key}", text=own["now"], kind="yes_no")
+    if _last_word(label) in wording.event_nouns:
+        return Question(id=f"condition:{key}", text=f"Have you had {named}?", kind="yes_no")
+    return Question(id=f"condition:{key}", text=f"Do you have {named}?", kind="yes_no")
+
+
+class _Wording(NamedTuple):
+    counted_nouns: frozenset[str]
+    a_not_an: tuple[str, ...]
+    event_nouns: frozenset[str]
+    asked_as: dict[str, dict[str, str]]
+
+
+@lru_cache(maxsize=1)
+def _wording() -> _Wording:
+    """``rules/questions.json``: how a question about a condition is worded (see its ``_about``)."""
+    data = load_rules_file("questions.json")
+    return _Wording(frozenset(data["counted_nouns"]), tuple(data["a_not_an"]), frozenset(data["event_nouns"]),
+                    data["asked_as"])
+
+
+def _last_word(label: str) -> str:
+    words = label.split()
+    return words[-1].casefold() if words else ""
+
+
+def with_article(label: str) -> str:
+    """``label`` with "a" or "an" when it names one of a countable kind ("an infection", "a herniated disc");
+    as it is otherwise ("diabetes", "hepatitis B")."""
+    wording = _wording()
+    if _last_word(label) not in wording.counted_nouns:
+        return label
+    first = label.casefold()
+    vowel = first[:1] in "aeiou" and not first.startswith(wording.a_not_an)
+    return f"{'an' if vowel else 'a'} {label}"
 
 
 @lru_cache(maxsize=8192)
