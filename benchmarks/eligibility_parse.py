@@ -66,7 +66,7 @@ def _derive_once(workers: str) -> None:
         parent = after.user + after.system - before.user - before.system
         children = after.children_user + after.children_system - before.children_user - before.children_system
         print(f"derive step, {workers} process(es): {n} trials in {wall:.1f} s wall = {n / wall:,.1f} trials/s wall; "
-              f"CPU: parent {parent:.1f} s, workers {children:.1f} s; "
+              f"CPU: parent {parent:.1f} s, workers {children:.1f} s = {n / (parent + children):,.1f} trials per CPU second; "
               f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
 

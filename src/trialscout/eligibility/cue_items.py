@@ -9,7 +9,8 @@ from typing import Iterable
 
 from .constraints import ComplianceItem, ConsentItem, PregnancyConstraint, SexConstraint
 from .measures import Found
-from .ruleset import cue_matcher
+from .phrasematch import word_set
+from .ruleset import cue_first_words, cue_matcher
 
 
 def cue_spans(name: str, text: str) -> list[tuple[int, int]]:
@@ -20,7 +21,13 @@ def overlaps(a: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
     return any(a[0] < e and s < a[1] for s, e in spans)
 
 
+_STATE_CUES = ("pregnancy_plan", "pregnancy", "lactation", "childbearing")
+_SEX_CUES = ("any_sex", "female", "male")
+
+
 def find_pregnancy(text: str) -> Found | None:
+    if cue_first_words(_STATE_CUES).isdisjoint(word_set(text)):
+        return None  # no state cue can match (the loop below would find none)
     states: list[str] = []
     spans: list[tuple[int, int]] = []
     for cue, state in (("pregnancy_plan", "planning"), ("pregnancy", "pregnant"), ("lactation", "lactating"),
@@ -44,6 +51,8 @@ def find_pregnancy(text: str) -> Found | None:
 
 
 def find_sex(text: str) -> tuple[SexConstraint | None, list[tuple[int, int]]]:
+    if cue_first_words(_SEX_CUES).isdisjoint(word_set(text)):
+        return None, []  # no sex cue can match: no limit and no spans, with or without contraception
     any_spans = cue_spans("any_sex", text)
     female = [s for s in cue_spans("female", text) if not overlaps(s, any_spans)]
     male = [s for s in cue_spans("male", text) if not overlaps(s, any_spans)]

@@ -70,6 +70,7 @@ _VALUE_EXPR = (rf"(?:(?P<comp>{COMP})\s*(?P<v>{NUM})(?P<u>{_UNIT})"
                rf"|\bbetween\s+(?P<b1>{NUM})(?P<bu1>{_UNIT})\s+and\s+(?P<b2>{NUM})(?P<bu2>{_UNIT})"
                rf"|(?:\bfrom\s+)?(?P<r1>{NUM})(?P<ru1>{_UNIT})\s*(?:-|to|~)\s*(?P<r2>{NUM})(?P<ru2>{_UNIT}))")
 _VALUE = re.compile(_VALUE_EXPR, re.I)
+_GAP_VALUE = re.compile(_GAP + _VALUE_EXPR, re.I)
 _CHANGE = re.compile(
     rf"\b(?P<word>increase[sd]?|rise|rising|decrease[sd]?|drop|fall|decline|change|elevation|reduction)\s+"
     rf"(?:of|by|in)?\s*(?P<comp>{COMP})?\s*(?P<v>{NUM})(?P<u>{_UNIT})(?:\s*(?:per|/|a|each|every)\s*"
@@ -137,7 +138,7 @@ def find_labs(text: str) -> list[Found]:
     for i, nm in enumerate(names):
         limit = names[i + 1].start() if i + 1 < len(names) else len(text)
         tail = text[nm.end():limit]
-        m = re.match(_GAP + _VALUE_EXPR, tail, re.I)
+        m = _GAP_VALUE.match(tail)
         if not m:
             if i + 1 < len(names) and _SHARED.fullmatch(tail):
                 waiting.append(nm)
@@ -191,7 +192,7 @@ def find_labs(text: str) -> list[Found]:
             end = more.end()
         found.append(Found(nm.start(), end if not siblings else siblings[0].start, lab))
         found.extend(siblings)
-    for m in _CHANGE.finditer(text):
+    for m in _CHANGE.finditer(text) if found else ():  # a change is read only after a lab value
         if any(f.start <= m.start() < f.end for f in found):
             continue
         prior = [f for f in found if f.end <= m.start()]
@@ -240,6 +241,7 @@ def find_lab_values(text: str) -> list[tuple[int, int, str, float, str | None]]:
 # ---------------------------------------------------------------- "elevated CRP": above the normal range
 
 _HIGH = r"(?:elevated|raised|increased|high|abnormally\s+high|elevation\s+of|increase\s+in|rise\s+in)"
+_HIGH_WORD = re.compile(rf"\b{_HIGH}\s+", re.I)
 _SEP = r"\s*(?:/|,|;|\bor\b|\band\b|\band/or\b)\s*"
 _ETC = re.compile(r"^\s*(?:,\s*)?(?:etc\.?|and\s+so\s+on|\.\.\.|…|or\s+others?|and\s+others?)\s*\)?", re.I)
 _FLAG_AFTER = re.compile(r"^\s*(?:\([^()]{0,20}\)\s*)?(?:levels?\s+|concentrations?\s+)?(?:(?:is|are|was|were)\s+)?"
@@ -271,9 +273,11 @@ def find_raised_labs(text: str, taken: list[tuple[int, int]]) -> list[Found]:
     A name followed by a number is left to ``find_labs`` (a threshold, not a flag).
     """
     found: list[Found] = []
+    if analyte_index().search(text) is None:
+        return found  # no analyte named: nothing is raised
     all_names: list[Any] | None = None
     starts: list[int] = []
-    for q in re.finditer(rf"\b{_HIGH}\s+", text, re.I):
+    for q in _HIGH_WORD.finditer(text):
         if all_names is None:
             all_names = analyte_index().finditer(text)
             starts = [nm.start() for nm in all_names]

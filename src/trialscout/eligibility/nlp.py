@@ -162,13 +162,14 @@ def _context_flags(doc) -> dict[tuple[int, int], dict[str, bool]]:  # type: igno
     return flags
 
 
-def _mentions_of(doc) -> list[Mention]:  # type: ignore[no-untyped-def]
+def _mentions_of(doc, ents) -> list[Mention]:  # type: ignore[no-untyped-def]
     flags = _context_flags(doc)
-    return [_to_mention(ent, flags.get((ent.start_char, ent.end_char))) for ent in doc.ents]
+    return [_to_mention(ent, flags.get((ent.start_char, ent.end_char))) for ent in ents]
 
 
-def _context(doc):  # type: ignore[no-untyped-def]
-    """medspaCy ConText over ``doc``'s entities, one sentence at a time; leaves ``doc._.context_graph``.
+def _context(doc, targets):  # type: ignore[no-untyped-def]
+    """medspaCy ConText over the entities ``targets`` of ``doc`` (non-overlapping spans in document
+    order, as ``doc.ents`` would hold them), one sentence at a time; leaves ``doc._.context_graph``.
 
     The component's own matcher, rules, modifiers (``ConTextModifier``) and graph logic
     (``ConTextGraph``), run per sentence: a modifier's scope lies inside its sentence, so modifiers
@@ -189,7 +190,6 @@ def _context(doc):  # type: ignore[no-untyped-def]
         modifier = ConTextModifier(matcher.rule_map[strings[match_id]], start, end, doc, max_scope=component.max_scope)
         modifiers.setdefault(bisect.bisect_right(starts, start) - 1, []).append(modifier)
         all_modifiers.append(modifier)
-    targets = list(doc.ents)
     by_sentence: dict[int, list] = {}  # type: ignore[type-arg]
     if modifiers:
         for target in targets:
@@ -220,27 +220,28 @@ def _abbrev_index() -> PhraseIndex:
 
 
 def _targets(doc):  # type: ignore[no-untyped-def]
-    """Vocabulary targets, as medspaCy's ``TargetMatcher`` finds them.
+    """Vocabulary targets, as medspaCy's ``TargetMatcher`` finds them, in document order (as ``doc.ents``).
 
     Calls the component's own matcher (same rules, same pruning of overlapping matches)
-    and adds the entities in match order, skipping one that overlaps an earlier one, as
+    and takes the entities in match order, skipping one that overlaps an earlier one, as
     the component does; only its per-span bookkeeping, which nothing here reads, is left out.
+    The spans are returned, not stored as ``doc.ents``: nothing downstream reads the doc's
+    entities (no ConText pattern uses entity types), and the ``doc.ents`` setter and getter
+    cost more than the matching.
     """
     from spacy.tokens import Span
 
     matcher = _target_rules()
-    strings = doc.vocab.strings
-    rule_map = matcher.rule_map
+    labels = matcher.labels
     ents: list[Span] = []
-    taken: list[tuple[int, int]] = []
+    used = bytearray(len(doc))  # tokens of the entities taken so far
     for rule_id, start, end in matcher(doc):
-        if any(start < e and s < end for s, e in taken):
+        if start >= end or used.find(1, start, end) != -1:  # overlaps an earlier entity (matches are never empty)
             continue
-        taken.append((start, end))
-        ents.append(Span(doc, start, end, label=rule_map[strings[rule_id]].category))
-    if ents:
-        doc.ents = ents
-    return doc
+        used[start:end] = b"\x01" * (end - start)
+        ents.append(Span(doc, start, end, label=labels[rule_id]))
+    ents.sort(key=lambda span: span.start)
+    return ents
 
 
 class _TargetRules:
@@ -254,8 +255,12 @@ class _TargetRules:
     def __init__(self) -> None:
         from medspacy.common.util import prune_overlapping_matches
 
-        inner = pipeline().get_pipe("medspacy_target_matcher")._TargetMatcher__matcher
+        nlp = pipeline()
+        inner = nlp.get_pipe("medspacy_target_matcher")._TargetMatcher__matcher
         self.rule_map = inner.rule_map
+        strings = nlp.vocab.strings
+        # a match's label (its rule's category) as the StringStore key the span takes, by match id
+        self.labels = {strings[key]: strings.add(rule.category) for key, rule in inner.rule_map.items()}
         self._inner = inner
         self._prune = prune_overlapping_matches if inner._prune else None
         only_phrases = (len(inner._MedspacyMatcher__matcher) == 0
@@ -275,7 +280,8 @@ def _target_rules() -> _TargetRules:
 
 
 def _annotate(doc, parts: list[tuple[int, str]]):  # type: ignore[no-untyped-def]
-    """Add vocabulary and abbreviation targets, then sentences and ConText when the doc has targets.
+    """The vocabulary and abbreviation targets of ``doc`` (in document order), with sentences and
+    ConText run on the doc when it has targets.
 
     ``doc`` holds several texts joined by ``_JOIN``; ``parts`` are (offset, text) of each. Every
     text starts a sentence, so ConText never scopes from one text into the next.
@@ -283,25 +289,23 @@ def _annotate(doc, parts: list[tuple[int, str]]):  # type: ignore[no-untyped-def
     from spacy.util import filter_spans
 
     nlp = pipeline()
-    doc = _targets(doc)
+    ents = _targets(doc)
     extra = []
     for offset, text in parts:  # per text: an abbreviation phrase must not run across two texts
         for m in _abbrev_index().finditer(text):
             span = doc.char_span(offset + m.start(), offset + m.end(), label=m.value)
             if span is not None:
                 extra.append(span)
-    ents = list(doc.ents)
     if extra:
-        ents = filter_spans(ents + extra)
-        doc.ents = ents
+        ents = filter_spans(ents + extra)  # sorted by start
     if ents:
         doc = nlp.get_pipe("sentencizer")(doc)
         for offset, _ in parts[1:]:
             first = doc.char_span(offset, offset + 1, alignment_mode="expand")
             if first is not None:
                 doc[first.start].is_sent_start = True
-        doc = _context(doc)
-    return doc
+        doc = _context(doc, ents)
+    return ents
 
 
 def mentions(text: str) -> list[Mention]:
@@ -344,16 +348,17 @@ def mentions_many(texts: Iterable[str]) -> list[list[Mention]]:
     """
     texts = list(texts)
     out: list[list[Mention]] = [[] for _ in texts]
-    todo = [i for i, text in enumerate(texts) if _any_term().search(text) is not None]
+    any_term = _any_term()
+    todo = [i for i, text in enumerate(texts) if any_term.contains(text)]
     make_doc = pipeline().make_doc
     with _quiet_matchers():
         for g in range(0, len(todo), _GROUP):
             group = todo[g:g + _GROUP]
             offsets = list(itertools.accumulate((len(texts[i]) + len(_JOIN) for i in group[:-1]), initial=0))
             doc = make_doc(_JOIN.join(texts[i] for i in group))
-            doc = _annotate(doc, [(o, texts[i]) for o, i in zip(offsets, group)])
-            flags = _context_flags(doc)
-            for ent in doc.ents:
+            ents = _annotate(doc, [(o, texts[i]) for o, i in zip(offsets, group)])
+            flags = _context_flags(doc) if ents else {}
+            for ent in ents:
                 k = bisect.bisect_right(offsets, ent.start_char) - 1
                 i = group[k]
                 m = _to_mention(ent, flags.get((ent.start_char, ent.end_char)), offsets[k])
@@ -378,7 +383,7 @@ def context_for_spans(text: str, spans: list[tuple[int, int, str, str | None]]) 
         span = doc.char_span(start, end, label=f"{kind}:{concept or ''}", alignment_mode="expand")
         if span is not None:
             ents.append(span)
-    doc.ents = filter_spans(ents)
+    ents = filter_spans(ents)  # non-overlapping, sorted by start (as doc.ents would hold them)
     with _quiet_matchers():
-        doc = _context(doc)
-    return _mentions_of(doc)
+        doc = _context(doc, ents)
+    return _mentions_of(doc, ents)

@@ -27,7 +27,7 @@ from .nlp import Mention, context_for_spans, mentions_many
 from .phrases import fallback_terms, post_qualified, post_qualifier_end, qualifier_start
 from .registry import registry_criteria
 from .ruleset import filler_words
-from .text import normalize
+from .text import may_match, normalize
 from .windows import find_windows
 
 _HARD = ("age", "lab", "score", "condition", "medication", "procedure", "pregnancy", "sex")
@@ -179,10 +179,11 @@ def _parse(c: Criterion, ments: list[Mention], norm: str) -> ParsedCriterion:
     found += _merge_lab_alternatives(numeric, text)
     taken = [(f.start, f.end) for f in found if f.end > f.start]
     windows = find_windows(text)
-    any_of = [m.span() for m in _ANY_OF.finditer(text)]
+    any_of = [m.span() for m in _ANY_OF.finditer(text)] if may_match(text, _ANY_OF_WORDS, _ANY_OF) else []
     window_spans = [(w.start, w.end) for w in windows] + any_of
     covered += any_of
-    allergen_from = [m.end() for m in _ALLERGEN.finditer(text)]
+    allergen_from = ([m.end() for m in _ALLERGEN.finditer(text)] if may_match(text, _ALLERGEN_WORDS, _ALLERGEN)
+                     else [])
     for m in ments:
         if overlaps((m.start, m.end), taken):
             continue
@@ -212,7 +213,7 @@ def _parse(c: Criterion, ments: list[Mention], norm: str) -> ParsedCriterion:
                                    logic=_logic(c.kind, specials, text))
         group = _group(c)
         return ParsedCriterion(criterion=c, constraints=[NeedsReview(text=c.text)], coverage="none", group=group)
-    asides = [(m.start(), m.end()) for m in _ASIDE.finditer(text)]
+    asides = [(m.start(), m.end()) for m in _ASIDE.finditer(text)] if may_match(text, _ASIDE_WORDS, _ASIDE) else []
     covered += asides
     found = _dedupe(sorted(found, key=lambda f: f.start))
     exceptions: list[Found] = []
@@ -237,23 +238,31 @@ def _parse(c: Criterion, ments: list[Mention], norm: str) -> ParsedCriterion:
 
 _ALLERGEN = re.compile(r"(?i)\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contra-?indicat\w*|sensitivity)\s+"
                       r"(?:to|of|for|with|against)\b")
+_ALLERGEN_WORDS = ("allerg", "sensitiv", "intoleran", "contra")  # one of them is in every match of _ALLERGEN
 _ASIDE = re.compile(r"(?i)\((?:e\.?g\.?|i\.?e\.?|for example|such as|based on|according to|as per|per|as defined|"
                     r"defined as|see|including|as assessed|as confirmed|as determined|confirmed by)\b[^()]*\)"
                     r"|\(\s*\d+\s*(?:days?|weeks?|months?|years?)\s*\)"
                     r"|(?-i:\(\s*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*s?\s*\))"  # an acronym after its words: "(NSAIDs)", "(ACR)"
                     r"|\([^()]*\b(?:control|study|treatment|comparison)\s+(?:group|arm|cohort)s?\b[^()]*\)"  # the study arm
                     r"|\(\s*[<>]=?\s*\d+(?:\.\d+)?\s*\)|\b(?:see|refer to)\s+(?:section|appendix|table)\s+[\w.]+")
+_ASIDE_WORDS = ("(", "section", "appendix", "table")  # every match of _ASIDE has one of them
 
 
 _EXCEPTION = re.compile(r"(?i)\b(?:unless|except(?:\s+for)?|excluding|other\s+than|with\s+the\s+exception\s+of|"
                         r"but\s+not|if|in\s+case\s+of|in\s+the\s+presence\s+of)\b")
 
 
+_EXCEPTION_WORDS = ("unless", "except", "excluding", "other", "but", "if", "case", "presence")  # one in every match
+_CLAUSE_END = re.compile(r"[);]|\.(?:\s|$)")
+
+
 def _exception_spans(text: str) -> list[tuple[int, int]]:
     """Clauses that carve out an exception: from "except", "unless", "if" ... to the end of the clause."""
-    spans = []
+    spans: list[tuple[int, int]] = []
+    if not may_match(text, _EXCEPTION_WORDS, _EXCEPTION):
+        return spans
     for m in _EXCEPTION.finditer(text):
-        end = re.search(r"[);]|\.(?:\s|$)", text[m.end():])
+        end = _CLAUSE_END.search(text[m.end():])
         spans.append((m.start(), m.end() + end.start() if end else len(text)))
     return spans
 
@@ -277,8 +286,11 @@ _ANY_OF = re.compile(r"(?i)\b(?:one|any|at least one|either|1)\s+(?:or more\s+)?
                      r"(?:\s+(?:criteria|conditions|findings|symptoms|options))?\b")
 
 
+_ANY_OF_WORDS = ("following",)  # in every match of _ANY_OF
+
+
 def _group(c: Criterion) -> str | None:
-    if _ANY_OF.search(c.text):
+    if may_match(c.text, _ANY_OF_WORDS, _ANY_OF) and _ANY_OF.search(c.text):
         return "any_of"
     if c.text.rstrip().endswith(":"):
         return "heading"

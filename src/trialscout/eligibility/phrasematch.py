@@ -44,6 +44,11 @@ def _spans(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+def word_set(text: str) -> frozenset[str]:
+    """The lower-cased words of ``text`` as the indexes see them (computed once per text and shared)."""
+    return _tokenize(text)[2]
+
+
 def tokens(text: str) -> list[str]:
     """Tokens as the index sees them (words, and each punctuation mark alone)."""
     return _TOKEN.findall(text)
@@ -89,6 +94,19 @@ class PhraseIndex:
         lengths = [len(k) for k in self._lower] + [len(k) for k in self._exact]
         self._max = max(lengths, default=0)
         self._first = {k[0] for k in self._lower} | {k[0].lower() for k in self._exact}
+        # The longest phrase starting with each first word (lower-cased / exact case): longer
+        # sizes cannot match there, so the look-up at a position tries only the sizes that can.
+        self._longest_lower: dict[str, int] = {}
+        for k in self._lower:
+            self._longest_lower[k[0]] = max(self._longest_lower.get(k[0], 0), len(k))
+        self._longest_exact: dict[str, int] = {}
+        for k in self._exact:
+            self._longest_exact[k[0]] = max(self._longest_exact.get(k[0], 0), len(k))
+
+    @property
+    def first_words(self) -> frozenset[str]:
+        """Every (lower-cased) word a phrase can start with: a text with none of them matches nothing."""
+        return frozenset(self._first)
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> list[PhraseMatch]:
         """Non-overlapping longest matches, left to right, within ``text[pos:endpos]``."""
@@ -103,6 +121,27 @@ class PhraseIndex:
         found = self._find(text, 0, None, first_only=True)
         return found[0] if found else None
 
+    def contains(self, text: str) -> bool:
+        """Whether ``search(text)`` finds a phrase (the same scan, without offsets or a match object)."""
+        words, lowered, present = _tokenize(text)
+        if self._first.isdisjoint(present):
+            return False
+        starts = self._first.intersection(present)
+        lower_map, exact_map = self._lower, self._exact
+        longest_lower, longest_exact = self._longest_lower, self._longest_exact
+        n = len(words)
+        for k, word in enumerate(lowered):
+            if word not in starts:
+                continue
+            low_max = longest_lower.get(word, 0)
+            exact_max = longest_exact.get(words[k], 0)
+            for size in range(min(max(low_max, exact_max), n - k), 0, -1):
+                value = ((lower_map.get(lowered[k:k + size]) if size <= low_max else None)
+                         or (exact_map.get(words[k:k + size]) if size <= exact_max else None))
+                if value is not None:
+                    return True
+        return False
+
     def _find(self, text: str, pos: int, endpos: int | None, first_only: bool) -> list[PhraseMatch]:
         words, lowered, present = _tokenize(text)
         if self._first.isdisjoint(present):
@@ -116,15 +155,19 @@ class PhraseIndex:
             i = next((k for k, (s, _) in enumerate(spans) if s >= pos), n)
             n = next((k for k, (_, e) in enumerate(spans) if e > end_limit), n)
         out: list[PhraseMatch] = []
-        lower_map, exact_map, longest = self._lower, self._exact, self._max
+        lower_map, exact_map = self._lower, self._exact
+        longest_lower, longest_exact = self._longest_lower, self._longest_exact
         for k, word in enumerate(lowered):  # only where a phrase can start, left to right
             if k < i or word not in starts:
                 continue
             if k >= n:
                 break
             hit = None
-            for size in range(min(longest, n - k), 0, -1):
-                value = lower_map.get(lowered[k:k + size]) or exact_map.get(words[k:k + size])
+            low_max = longest_lower.get(word, 0)
+            exact_max = longest_exact.get(words[k], 0)
+            for size in range(min(max(low_max, exact_max), n - k), 0, -1):
+                value = ((lower_map.get(lowered[k:k + size]) if size <= low_max else None)
+                         or (exact_map.get(words[k:k + size]) if size <= exact_max else None))
                 if value is not None:
                     hit = (size, value)
                     break

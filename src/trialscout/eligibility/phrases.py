@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .ruleset import cue_matcher, filler_words
+from .phrasematch import word_set
+from .ruleset import cue_first_words, cue_matcher, filler_words
 
 _STOP_PUNCT = re.compile(r"[,;:.()\[\]\d<>=]")
 _WORD_BACK = re.compile(r"([A-Za-z][A-Za-z'’-]*)\s*$")
@@ -157,6 +158,10 @@ def _items(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+_NOT_A_CONDITION = ("consent", "compliance", "practical", "judgement", "other_trial", "pregnancy", "lactation",
+                    "childbearing")
+
+
 def fallback_terms(text: str, kind: str, has_other: bool) -> list[tuple[int, int]]:
     """Spans of plain-word condition terms when the vocabulary found none.
 
@@ -164,10 +169,10 @@ def fallback_terms(text: str, kind: str, has_other: bool) -> list[tuple[int, int
     criterion with nothing else in it, the criterion itself ("Chest tubes").
     Criteria about consent, visits, pregnancy or other studies are left alone.
     """
-    for cue in ("consent", "compliance", "practical", "judgement", "other_trial", "pregnancy", "lactation",
-                "childbearing"):
-        if cue_matcher(cue).search(text):
-            return []
+    if not cue_first_words(_NOT_A_CONDITION).isdisjoint(word_set(text)):  # else none of the cues can match
+        for cue in _NOT_A_CONDITION:
+            if cue_matcher(cue).search(text):
+                return []
     body = text.rstrip(" .;")
     m = _LEAD_IN.match(body)
     if m:

@@ -190,6 +190,13 @@ def cue_matcher(name: str) -> PhraseIndex:
 
 
 @lru_cache(maxsize=None)
+def cue_first_words(names: tuple[str, ...]) -> frozenset[str]:
+    """Every word a phrase of these cue lists starts with (lower case): a text with none of them
+    (``phrasematch.word_set``) matches none of the lists, so one test can stand for several look-ups."""
+    return frozenset().union(*(cue_matcher(name).first_words for name in names))
+
+
+@lru_cache(maxsize=None)
 def filler_words() -> frozenset[str]:
     """Words that carry no constraint of their own (used to judge parse coverage)."""
     return frozenset(w.lower() for w in cues().get("filler_words", []))

@@ -42,7 +42,10 @@ _SYMBOL_NEEDS = ["&", "&", "&", "≥⩾≧>", "≤⩽≦<", "＞﹥", "＜﹤", 
 _SYMBOL_RX = [(frozenset(n), re.compile(p, re.IGNORECASE), r) for n, (p, r) in zip(_SYMBOL_NEEDS, _SYMBOLS, strict=True)]
 _LONE_COMPARATOR = re.compile(r"(?<![<>=])\s*([<>])\s*(?!=)")
 _PAIR_COMPARATOR = re.compile(r"\s*(>=|<=)\s*")
-_WORD_RX = re.compile(r"\b(?:" + "|".join(f"(?P<w{i}>{p})" for i, (p, _) in enumerate(_WORDS)) + ")", re.IGNORECASE)
+# Every alternative starts with one of these letters: the lookahead turns most word starts away
+# before the alternation is tried (the same matches, about twice as fast).
+_WORD_RX = re.compile(r"\b(?=[abefghilmnosuy])(?:" + "|".join(f"(?P<w{i}>{p})" for i, (p, _) in enumerate(_WORDS))
+                      + ")", re.IGNORECASE)
 
 
 def _word_comparator(m: re.Match[str]) -> str:
@@ -65,21 +68,29 @@ _POSTFIX_LAST_WORDS = ("more", "greater", "higher", "above", "older", "over", "l
                        "under", "younger", "fewer", "earlier")
 
 
-def _may_have_words(s: str, words: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
-    """Whether ``pattern`` (a case-insensitive search for text containing one of ``words``) can match ``s``.
+def may_match(s: str, words: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern`` can match ``s``, for a pattern every match of which contains one of ``words``
+    (lower case; the pattern case-insensitive, or each word spelled as the pattern needs it).
 
-    Plain substring tests on ASCII text; the pattern itself decides when the text has other
+    Plain substring tests on ASCII text (a cheap test before an expensive expression: ``False``
+    means the expression finds nothing); the pattern itself decides when the text has other
     characters (case-insensitive matching knows letters such as "ſ" that ``lower`` does not).
     """
     if not s.isascii():
         return pattern.search(s) is not None
     low = s.lower()
-    return any(w in low for w in words)
+    for w in words:
+        if w in low:
+            return True
+    return False
+
+
+_may_have_words = may_match
 
 
 def unescape(text: str) -> str:
     """Remove Markdown backslash escapes (``\\>`` -> ``>``, ``\\≥`` -> ``≥``)."""
-    return _ESCAPE.sub(r"\1", text)
+    return _ESCAPE.sub(r"\1", text) if "\\" in text else text
 
 
 _TRIGGER = re.compile(r"(?i)[<>=≥≤⩾⩽≧≦＞﹥＜﹤–—−‐‑&]|than|least|most|min|max|up to|exceed|above|over|below|under|"
@@ -115,7 +126,7 @@ def normalize(text: str) -> str:
     if " /" in s or "/ " in s:
         s = _SPACED_SLASH.sub("/", s)
     if not _triggered(s):
-        return _SPACES.sub(" ", s).strip()
+        return _single_spaces(s)
     if _may_have_words(s, _POSTFIX_LAST_WORDS, _POSTFIX_WORDS):
         s = _POSTFIX_GE.sub(lambda m: f">= {m.group(1)}{m.group(2)}", s)
         s = _POSTFIX_LE.sub(lambda m: f"<= {m.group(1)}{m.group(2)}", s)
@@ -127,6 +138,13 @@ def normalize(text: str) -> str:
     if "<" in s or ">" in s:
         s = _LONE_COMPARATOR.sub(r" \1 ", s)
         s = _PAIR_COMPARATOR.sub(r" \1 ", s)
+    return _single_spaces(s)
+
+
+def _single_spaces(s: str) -> str:
+    """``_SPACES.sub(" ", s).strip()``; ASCII text without a tab or two spaces in a row only needs the strip."""
+    if s.isascii() and "  " not in s and "\t" not in s:
+        return s.strip()
     return _SPACES.sub(" ", s).strip()
 
 

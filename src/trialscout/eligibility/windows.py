@@ -7,7 +7,7 @@ import re
 
 from .constraints import TimeWindow
 from .measures import COMP, NUM, Found
-from .text import word_number
+from .text import may_match, word_number
 
 _TU = r"(?P<unit>days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|h)"
 _NUMW = rf"(?P<n>{NUM}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|eighteen|twenty|thirty|a|an)"
@@ -46,6 +46,12 @@ def _has_time(text: str) -> bool:
     return any(w in low for w in _TIME_WORDS) or _TIME_SHORT.search(low) is not None
 
 
+_IN_OVER_DURING = re.compile(r"(?i)\s*(?:in|over|during)\b")
+_RECENT = re.compile(r"(?i)past|last|previous|preceding|prior|recent")
+# A _WITHIN match is kept when it starts with "within" or holds one of _RECENT's words.
+_WITHIN_WORDS = ("within", "past", "last", "previous", "preceding", "prior", "recent")
+_WITHIN_KEPT = re.compile(r"(?i)within|past|last|previous|preceding|prior|recent")
+
 # Words _BEFORE needs (one of them follows the length); without them it cannot match.
 _BEFORE_WORD = re.compile(r"(?i)prior|before|preceding|since|from")
 
@@ -72,9 +78,8 @@ def find_windows(text: str) -> list[Found]:
         add(m, "duration_at_least" if m["comp"] in {">", ">="} else "duration_at_most")
     for m in _BEFORE.finditer(text) if _BEFORE_WORD.search(text) else ():
         add(m, "before" if m["comp"] in {">", ">="} else "within")
-    for m in _WITHIN.finditer(text):
-        if re.match(r"(?i)\s*(?:in|over|during)\b", m.group(0)) and not re.search(
-                r"(?i)past|last|previous|preceding|prior|recent", m.group(0)):
+    for m in _WITHIN.finditer(text) if may_match(text, _WITHIN_WORDS, _WITHIN_KEPT) else ():
+        if _IN_OVER_DURING.match(m.group(0)) and not _RECENT.search(m.group(0)):
             continue
         add(m, "within")
     for m in _BARE_DURATION.finditer(text) if ">" in text else ():

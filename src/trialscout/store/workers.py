@@ -35,8 +35,10 @@ from .schema import trials
 
 log = logging.getLogger(__name__)
 
-#: Trial ids per task sent to a worker.
+#: Trial ids per task sent to a worker (at most; tasks shrink towards the end of a run, see ``_chunks``).
 CHUNK = 50
+#: The smallest task: near the end of a run, tasks get smaller so the workers finish together.
+MIN_CHUNK = 10
 #: Fewest trials in one derive run worth starting worker processes for.
 MIN_TRIALS = 400
 
@@ -101,7 +103,7 @@ def derive_in_workers(store: TrialStore, workers: int, ids: Sequence[str] | None
     """
     global _STATE
     wanted = _all_ids(store) if ids is None else list(ids)
-    batches = [[wanted[i:i + CHUNK] for i in range(start, min(start + batch_size, len(wanted)), CHUNK)]
+    batches = [_chunks(wanted, start, min(start + batch_size, len(wanted)), workers)
                for start in range(0, len(wanted), batch_size)]
     _STATE = (store.url, compute)
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
@@ -117,6 +119,19 @@ def derive_in_workers(store: TrialStore, workers: int, ids: Sequence[str] | None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _STATE = None
+
+
+def _chunks(wanted: list[str], start: int, stop: int, workers: int) -> list[list[str]]:
+    """The tasks for ``wanted[start:stop]`` (one written batch): :data:`CHUNK` ids each while much is left,
+    then smaller ones (a quarter of each worker's share of what is left, at least :data:`MIN_CHUNK`),
+    so no worker computes a large last task while the other processes wait with nothing to do."""
+    out: list[list[str]] = []
+    i = start
+    while i < stop:
+        size = max(MIN_CHUNK, min(CHUNK, (len(wanted) - i) // (4 * workers)))
+        out.append(wanted[i:min(i + size, stop)])
+        i += size
+    return out
 
 
 def _collect(future: Future[list[Row] | _Failure], chunk: list[str], store: TrialStore, compute: ComputeBatch,
