@@ -47,3 +47,10 @@ def test_parameters_are_in_the_openapi_schema(api):
     schema = api.get("/api/openapi.json").json()
     names = {p["name"] for p in schema["paths"]["/api/v1/trials"]["get"]["parameters"]}
     assert {"q", "near", "within", "age", "sex", "status", "phase", "country", "page"} <= names
+
+
+def test_the_page_count_never_offers_a_page_the_search_refuses(api):
+    body = api.get("/api/v1/trials", params={"status": "any", "per_page": 1}).json()
+    assert body["total"] > 500 and body["pages"] == 500
+    assert api.get("/api/v1/trials", params={"status": "any", "per_page": 1, "page": body["pages"]}).status_code == 200
+    assert api.get("/api/v1/trials", params={"status": "any", "per_page": 1, "page": body["pages"] + 1}).status_code == 422

@@ -25,12 +25,14 @@ def _open() -> SearchIndex:
 
 @index_app.command("rebuild")
 def rebuild(json_output: bool = JsonOption) -> None:
-    """Build the search index anew from the store (searches keep working until it is done)."""
+    """Build the search index anew from the store (searches keep working until it is done).
+
+    Documents are made in TRIALSCOUT_DERIVE_WORKERS processes (2 by default) while this one writes."""
     trials = store()
     index = _open()
     try:
         with progress_bar("Indexing", total=trials.count()) as advance:
-            written = maintenance.rebuild(index, trials, progress=advance)
+            written = maintenance.rebuild(index, trials, progress=advance, workers=settings().derive_workers)
     except IndexBusy as exc:
         fail(str(exc))
         return
@@ -46,7 +48,7 @@ def update(json_output: bool = JsonOption) -> None:
     trials = store()
     index = _open()
     try:
-        written = maintenance.catch_up(index, trials)
+        written = maintenance.catch_up(index, trials, workers=settings().derive_workers)
     except IndexBusy as exc:
         fail(str(exc))
         return

@@ -95,5 +95,6 @@ def print_results(results: SearchResults) -> None:
     facets = results.facets
     for name, values in (("Status", facets.status), ("Phase", facets.phase), ("Country", facets.country)):
         if values:
-            out.print(f"{name}: " + "; ".join(f"{v.label} ({v.count})" for v in values[:8]), style="dim",
-                      highlight=False)
+            about = "about " if results.facets_estimated else ""
+            out.print(f"{name}: " + "; ".join(f"{v.label} ({about}{v.count:,})" if about else f"{v.label} ({v.count})"
+                                              for v in values[:8]), style="dim", highlight=False)

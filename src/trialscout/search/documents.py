@@ -25,6 +25,11 @@ NO_MAX_AGE = 999.0
 #: the cells that cover its circle at the finest level where they are few.
 CELL_LEVELS = (0.0625, 0.25, 1.0, 4.0, 16.0)  # powers of two: each cell lies whole inside one of the next level
 MAX_CARD_CONDITIONS = 8
+#: Words of the detailed description indexed (field ``details``, weight 0.3, single words only). None: the
+#: whole of it (170 words on average, up to 5,000) was a quarter of the engine's indexing time, and the
+#: judged queries rank as well or better without it (docs/benchmarks.md, "Index build, 2026-11-22"); 100
+#: (its opening) costs ~0.05 ms of CPU per trial more and ranks them the same.
+DETAILS_WORDS = 0
 #: Statuses as small numbers, for the fast fields a "near" search reads (``status_code``, ``site_status``).
 STATUS_CODES: tuple[str, ...] = tuple(sorted(STATUSES | {NOT_STATED}))
 STATUS_CODE = {name: code for code, name in enumerate(STATUS_CODES)}
@@ -33,6 +38,16 @@ STATUS_CODE = {name: code for code, name in enumerate(STATUS_CODES)}
 def trial_key(nct_id: str) -> int:
     """A number for a trial, shared by its trial document and its site documents (64-bit hash of the id)."""
     return int.from_bytes(hashlib.blake2b(nct_id.encode(), digest_size=8).digest(), "big")
+
+
+#: A trial belongs to nested samples of the registry, 1 in 4, 1 in 16, … 1 in 4**SAMPLE_LEVELS (term ``"k"`` for
+#: 1 in 4**k, from the low bits of its key): a search matching very many trials counts a sample (one term).
+SAMPLE_LEVELS = 6
+
+
+def sample_terms(key: int) -> list[str]:
+    """The samples a trial with ``key`` belongs to: ``["1", "2"]`` when it is in the 1-in-4 and 1-in-16 ones."""
+    return [str(level) for level in range(1, SAMPLE_LEVELS + 1) if key & ((1 << 2 * level) - 1) == 0]
 
 
 @dataclass(frozen=True)
@@ -118,17 +133,16 @@ def concepts_of(trial: Trial, vocabulary: Vocabulary) -> tuple[list[str], list[s
 
 
 def site_documents(trial: Trial, sites: list[CardSite]) -> list[dict[str, list[Any]]]:
-    """Per located site: its trial's key, its place in the card's list, coordinates, effective status
-    (its own, else the trial's), country and grid cells. They carry the trial's id, so deleting the trial
-    deletes them."""
+    """Per located site: its trial's key, coordinates, effective status (its own, else the trial's), country
+    and grid cells: what a "near" search reads, nothing stored. Deleting the trial's key deletes them."""
     key = trial_key(trial.nct_id)
     trial_status = trial.overall_status or NOT_STATED
     documents = []
-    for number, s in enumerate(sites):
+    for s in sites:
         if s.lat is None or s.lon is None:
             continue
         documents.append({
-            "id": [trial.nct_id], "kind": ["site"], "key": [key], "site_no": [number],
+            "kind": ["site"], "key": [key],
             "site_lat": [s.lat], "site_lon": [s.lon], "site_status": [STATUS_CODE.get(s.status or trial_status, 0)],
             "country": [s.country] if s.country else [],
             "cell": sorted(cells_of(s.lat, s.lon)),
@@ -163,6 +177,7 @@ def index_document(trial: Trial, content_hash: str, gazetteer: Gazetteer, sites:
         "id": [trial.nct_id],
         "kind": ["trial"],
         "key": [trial_key(trial.nct_id)],
+        "sample": sample_terms(trial_key(trial.nct_id)),
         "status_code": [STATUS_CODE[status]],
         "hash": [content_hash],
         "title": _texts(titles),
@@ -171,7 +186,7 @@ def index_document(trial: Trial, content_hash: str, gazetteer: Gazetteer, sites:
         "interventions": interventions,
         "keywords": trial.keywords,
         "summary": _texts(summary),
-        "details": _texts([trial.detailed_description]),
+        "details": _texts([first_words(trial.detailed_description, DETAILS_WORDS)]),
         "words": _texts(titles + conditions + interventions + trial.keywords + [trial.brief_summary]),
         "concepts": concepts[0],
         "related_concepts": concepts[1],
@@ -216,6 +231,14 @@ def parse_date(text: str) -> datetime | None:
 
 def _dates(values: list[str | None]) -> list[datetime]:
     return [d for d in (parse_date(v) for v in values if v) if d is not None]
+
+
+def first_words(text: str | None, count: int) -> str | None:
+    """The first ``count`` words of ``text`` (split at white space)."""
+    if not text:
+        return text
+    words = text.split(maxsplit=count)
+    return text if len(words) <= count else " ".join(words[:count])
 
 
 def _texts(values: list[str | None]) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from base64 import b64encode
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,12 +21,13 @@ from typing import Any
 import orjson
 import tantivy
 
+from .documents import trial_key
 from .errors import IndexBusy, IndexUnavailable
 from .text import STEMMED, WORDS, analyzers
 from .vocabulary import default_vocabulary
 
 #: Bump when the fields change: a new version is built in its own folder by ``trialscout index rebuild``.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: Text fields and how much a match in each counts (BM25 is multiplied by the weight).
 TEXT_FIELDS: dict[str, float] = {
@@ -35,7 +37,7 @@ TEXT_FIELDS: dict[str, float] = {
 #: Vocabulary concepts a record is filed under: what it is about, and what it touches on.
 CONCEPT_FIELDS = {"concepts": 4.0, "related_concepts": 1.2}
 KEYWORD_FIELDS = ("id", "kind", "hash", "status", "phase", "study_type", "sex", "healthy", "country",
-                  "open_country", "intervention_type", "condition", "cell")
+                  "open_country", "intervention_type", "condition", "cell", "sample")
 FACET_FIELDS = frozenset({"status", "phase", "country", "open_country", "condition", "study_type"})
 #: Text fields indexed without positions (long text): matched by single words only, never by phrases.
 WORDS_ONLY_FIELDS = frozenset({"details"})
@@ -71,11 +73,17 @@ def build_schema() -> tantivy.Schema:
     return builder.build()
 
 
-def to_document(fields: dict[str, list[Any]], schema: tantivy.Schema) -> tantivy.Document:
-    """The tantivy document for ``fields`` (converted in one call, by the schema's types)."""
+def to_json(fields: dict[str, list[Any]]) -> str:
+    """``fields`` as the JSON tantivy reads a document from (``IndexWriter.add_json``, parsed in Rust by the
+    schema's types): dates as RFC 3339, the card (bytes) as base64 of its JSON. Cheap to make where the
+    document is made (a worker process during a rebuild) and to hand over."""
     if "card" in fields:
-        fields = {**fields, "card": [orjson.dumps(card) for card in fields["card"]]}
-    return tantivy.Document.from_dict(fields, schema)
+        fields = {**fields, "card": [b64encode(orjson.dumps(card)).decode("ascii") for card in fields["card"]]}
+    return orjson.dumps(fields).decode()
+
+
+#: Encoded documents (:func:`to_json`) of a number of trials (each trial's document, then its sites').
+EncodedBatch = tuple[int, list[str]]
 
 
 def index_folder(directory: Path) -> Path:
@@ -193,26 +201,29 @@ class SearchIndex:
     def upsert(self, trials: Iterable[list[dict[str, list[Any]]]], remove: Iterable[str] = ()) -> int:
         """Replace the given trials' documents (each trial: its document and its sites') and remove
         ``remove`` ids, in one commit; returns how many trials were written."""
-        added = 0
+        given = list(trials)
+        # A trial's documents (its own and its sites') share its key; site documents carry nothing else of it.
+        keys = [trial_key(nct_id) for nct_id in remove] + [documents[0]["key"][0] for documents in given]
         with self.writing() as writer:
-            for nct_id in remove:
-                writer.delete_documents_by_term("id", nct_id)
-            for documents in trials:
-                writer.delete_documents_by_term("id", documents[0]["id"][0])
+            if keys:
+                writer.delete_documents_by_query(tantivy.Query.term_set_query(self.schema, "key", keys))
+            for documents in given:
                 for fields in documents:
-                    writer.add_document(to_document(fields, self.schema))
-                added += 1
-        return added
+                    writer.add_json(to_json(fields))
+        return len(given)
 
-    def replace_all(self, trials: Iterable[list[dict[str, list[Any]]]], threads: int = REBUILD_THREADS) -> int:
-        """Swap the whole content for ``trials`` in one commit (readers see the old index until then)."""
+    def replace_all(self, batches: Iterable[EncodedBatch], threads: int = REBUILD_THREADS) -> int:
+        """Swap the whole content for the trials in ``batches`` in one commit (readers see the old index until
+        then); returns how many trials were written. The documents come encoded (:func:`to_json`): here
+        they are only handed to tantivy, whose threads index them without holding the GIL."""
         added = 0
         with self.writing(threads, REBUILD_HEAP_BYTES) as writer:
             writer.delete_all_documents()
-            for documents in trials:
-                for fields in documents:
-                    writer.add_document(to_document(fields, self.schema))
-                added += 1
+            add = writer.add_json
+            for trials, encoded in batches:
+                for document in encoded:
+                    add(document)
+                added += trials
         return added
 
     def updated_at(self) -> datetime | None:

@@ -12,14 +12,18 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from ..config import Settings
+from ..heap import long_run
 from ..store import TrialStore
 from ..store.schema import trials as trials_table
+from .build import DocumentMaker
 from .documents import index_documents
 from .geo import Gazetteer, default_gazetteer
 from .index import REBUILD_THREADS, SearchIndex, remove_old_versions
+from .records import indexed_trial
 
 Progress = Callable[[int], None]
 
@@ -42,18 +46,21 @@ class IndexStatus:
 
 def documents(store: TrialStore, ids: Sequence[str] | None = None, gazetteer: Gazetteer | None = None,
               progress: Progress | None = None) -> Iterator[list[dict[str, list[Any]]]]:
-    """Index documents for the stored trials (all, or ``ids``): per trial, its document and its sites'."""
+    """Index documents for the stored trials (all, or ``ids``): per trial, its document and its sites'.
+    Records are read for what the index needs only (:func:`.records.indexed_trial`), not as whole Trials."""
     gazetteer = gazetteer or default_gazetteer()
-    for stored in store.iter_trials(ids):
-        yield index_documents(stored.trial, stored.content_hash, gazetteer)
+    for _, digest, record in store.iter_records(ids):
+        yield index_documents(indexed_trial(orjson.loads(record)), digest, gazetteer)
         if progress:
             progress(1)
 
 
 def rebuild(index: SearchIndex, store: TrialStore, progress: Progress | None = None,
-            threads: int = REBUILD_THREADS) -> int:
-    """Index every stored trial anew, in one commit; returns how many."""
-    written = index.replace_all(documents(store, progress=progress), threads=threads)
+            threads: int = REBUILD_THREADS, workers: int = 1) -> int:
+    """Index every stored trial anew, in one commit; returns how many. With ``workers`` > 1 the documents
+    are made in that many processes while this one writes (:mod:`.build`)."""
+    with long_run(), DocumentMaker(store, workers) as maker:  # the heap frozen before the workers are forked
+        written = index.replace_all(maker.batches(progress), threads=threads)
     remove_old_versions(index.path.parent)
     return written
 
@@ -79,10 +86,11 @@ def stale_ids(index: SearchIndex, store: TrialStore) -> list[str]:
     return [nct_id for nct_id, digest in _store_hashes(store) if not index.has(nct_id, digest)]
 
 
-def catch_up(index: SearchIndex, store: TrialStore) -> int:
-    """Index what the index has missed: everything if it is empty, else only stale trials."""
+def catch_up(index: SearchIndex, store: TrialStore, workers: int = 1) -> int:
+    """Index what the index has missed: everything if it is empty (in ``workers`` processes), else only stale
+    trials."""
     if index.count() == 0:
-        return rebuild(index, store) if store.count() else 0
+        return rebuild(index, store, workers=workers) if store.count() else 0
     return update(index, store, stale_ids(index, store))
 
 
@@ -96,7 +104,7 @@ def refresh_index(store: TrialStore, settings: Settings, ids: Sequence[str] | No
     """The derive step (``services.DERIVERS``): re-index ``ids`` (all when ``None``)."""
     index = SearchIndex.open(settings.index_dir)
     if ids is None or index.count() == 0:  # all, or a new (empty) index: after an upgrade, every trial
-        rebuild(index, store)
+        rebuild(index, store, workers=settings.derive_workers)
     else:
         update(index, store, ids)
 

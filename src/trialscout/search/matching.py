@@ -38,58 +38,105 @@ KM_PER_DEGREE_LAT = 110.5
 KM_PER_DEGREE_LON_EQUATOR = 111.32
 
 
-def _field_query(schema: tantivy.Schema, field: str, tokens: tuple[str, ...]) -> Query:
+def _field_query(schema: tantivy.Schema, field: str, tokens: tuple[str, ...], within: Query | None = None) -> Query:
     if len(tokens) == 1:
-        return Query.term_query(schema, field, tokens[0])
-    return Query.phrase_query(schema, field, list(tokens), slop=PHRASE_SLOP)
+        return restrict(Query.term_query(schema, field, tokens[0]), within)
+    return restrict(Query.phrase_query(schema, field, list(tokens), slop=PHRASE_SLOP), within)
 
 
-def concept_query(schema: tantivy.Schema, concept: QueryConcept) -> Query:
+def restrict(query: Query, within: Query | None) -> Query:
+    """``query`` only where ``within`` matches, scored as ``query`` alone (``within`` adds 0)."""
+    if within is None:
+        return query
+    return Query.boolean_query([(Occur.Must, query), (Occur.Must, Query.const_score_query(within, 0.0))])
+
+
+def concept_query(schema: tantivy.Schema, concept: QueryConcept, within: Query | None = None) -> Query:
     """A vocabulary concept: the records filed under it (the index tags each record with the concepts its
     titles, conditions, keywords and treatments name, and their broader ones), the concept's own terms in
     the longer texts, and the words as typed anywhere. A plain word: the word in any text field, allowing
-    typing errors when the records do not know it. The best match counts, others a little."""
+    typing errors when the records do not know it. The best match counts, others a little.
+
+    ``within`` (a filter, e.g. a sample of the registry or the grid cells around a place) is applied to every
+    part: the same documents and scores as ``concept ∩ within``, but the engine reads the long texts (phrases
+    in summaries, the costly part) only of documents in ``within``."""
     options: list[Query] = []
     if concept.concept:
-        options += [Query.boost_query(Query.term_query(schema, field, concept.concept), weight)
+        options += [Query.boost_query(restrict(Query.term_query(schema, field, concept.concept), within), weight)
                     for field, weight in CONCEPT_FIELDS.items()]
         for expansion in concept.expansions:
             if expansion.weight >= 1.0:
-                options += [Query.boost_query(_field_query(schema, field, expansion.tokens), TEXT_FIELDS[field])
+                options += [Query.boost_query(_field_query(schema, field, expansion.tokens, within), TEXT_FIELDS[field])
                             for field in LONG_FIELDS
                             if len(expansion.tokens) == 1 or field not in WORDS_ONLY_FIELDS]
         if concept.literal:
-            options.append(_in_any_field(schema, concept.literal, 1.0))
+            options.append(_in_any_field(schema, concept.literal, 1.0, within))
     else:
         for expansion in concept.expansions:
-            options.append(_in_any_field(schema, expansion.tokens, expansion.weight))
+            options.append(_in_any_field(schema, expansion.tokens, expansion.weight, within))
     for word in concept.fuzzy_words:
         distance = min(2, typo_allowance(word))
         for field in FUZZY_FIELDS:
             fuzzy = Query.fuzzy_term_query(schema, field, concept.expansions[0].tokens[0], distance=distance)
-            options.append(Query.boost_query(fuzzy, 0.5 * TEXT_FIELDS[field]))
+            options.append(Query.boost_query(restrict(fuzzy, within), 0.5 * TEXT_FIELDS[field]))
     if len(options) == 1:
         return options[0]
     return Query.disjunction_max_query(options, tie_breaker=CONCEPT_TIE_BREAKER)
 
 
-def _in_any_field(schema: tantivy.Schema, tokens: tuple[str, ...], weight: float) -> Query:
-    per_field = [Query.boost_query(_field_query(schema, field, tokens), field_weight * weight)
+def _in_any_field(schema: tantivy.Schema, tokens: tuple[str, ...], weight: float, within: Query | None = None) -> Query:
+    per_field = [Query.boost_query(_field_query(schema, field, tokens, within), field_weight * weight)
                  for field, field_weight in TEXT_FIELDS.items() if len(tokens) == 1 or field not in WORDS_ONLY_FIELDS]
     return Query.disjunction_max_query(per_field, tie_breaker=FIELD_TIE_BREAKER)
 
 
-def text_query(schema: tantivy.Schema, understood: Understood, require_all: bool = True) -> Query | None:
-    """All concepts (or, with ``require_all=False``, at least one), plus phrase bonuses; ``None`` for no text."""
+def text_query(schema: tantivy.Schema, understood: Understood, require_all: bool = True,
+               within: Query | None = None) -> Query | None:
+    """All concepts (or, with ``require_all=False``, at least one), plus phrase bonuses; ``None`` for no text.
+    With ``within``: only the documents it matches, with the same scores (see :func:`concept_query`)."""
     if not understood.concepts:
         return None
     occur = Occur.Must if require_all else Occur.Should
-    clauses = [(occur, concept_query(schema, c)) for c in understood.concepts]
+    clauses = [(occur, concept_query(schema, c, within)) for c in understood.concepts]
     for phrase in understood.phrases:
-        bonus = [Query.boost_query(_field_query(schema, field, phrase), PHRASE_BONUS * weight)
+        bonus = [Query.boost_query(_field_query(schema, field, phrase, within), PHRASE_BONUS * weight)
                  for field, weight in TEXT_FIELDS.items() if weight >= 1.0 and field not in WORDS_ONLY_FIELDS]
         clauses.append((Occur.Should, Query.disjunction_max_query(bonus)))
     return Query.boolean_query(clauses)
+
+
+def most_matching(searcher: tantivy.Searcher, understood: Understood, require_all: bool = True) -> float:
+    """An upper bound on the documents :func:`text_query` can match, from the index's term frequencies alone
+    (no posting list is read): a concept matches at most the documents holding any of its terms (a phrase: its
+    rarest word); all concepts, at most the rarest concept's. Infinite without words or with typing errors
+    allowed (a fuzzy term has no single frequency)."""
+    if not understood.concepts:
+        return math.inf
+
+    def holding(field: str, tokens: tuple[str, ...]) -> int:
+        return min(searcher.doc_freq(field, token) for token in tokens)
+
+    bounds = []
+    for concept in understood.concepts:
+        if concept.fuzzy_words:  # no single frequency: no bound from this concept
+            if not require_all:
+                return math.inf
+            continue
+        found = 0
+        if concept.concept:
+            found += sum(searcher.doc_freq(field, concept.concept) for field in CONCEPT_FIELDS)
+            found += sum(holding(field, e.tokens) for e in concept.expansions if e.weight >= 1.0
+                         for field in LONG_FIELDS if len(e.tokens) == 1 or field not in WORDS_ONLY_FIELDS)
+            if concept.literal:
+                found += sum(holding(field, concept.literal) for field in TEXT_FIELDS
+                             if len(concept.literal) == 1 or field not in WORDS_ONLY_FIELDS)
+        else:
+            found += sum(holding(field, e.tokens) for e in concept.expansions for field in TEXT_FIELDS
+                         if len(e.tokens) == 1 or field not in WORDS_ONLY_FIELDS)
+        bounds.append(found)
+    if not bounds:
+        return math.inf
+    return min(bounds) if require_all else sum(bounds)
 
 
 def filter_queries(schema: tantivy.Schema, filters: Filters, with_status: bool = True) -> list[Query]:

@@ -9,7 +9,7 @@ from typing import Any
 from .documents import CardSite
 from .facets import Facets
 from .geo import KM_PER_MILE, Place
-from .query import Distance, Understood
+from .query import MAX_PAGE, Distance, Understood
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,15 @@ class SearchResults:
     notes: tuple[str, ...] = ()
     relaxed: bool = False
     elapsed_ms: float = 0.0
+    #: The search matched so many trials that the facet counts were counted in a sample of the registry and
+    #: scaled up (rounded to two significant digits: "about 38,000"). The total is always exact.
+    facets_estimated: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        """Pages that can be opened: every result's, up to ``MAX_PAGE`` (a page further on is refused)."""
+        return min(MAX_PAGE, max(1, -(-self.total // self.per_page)))
 
     @property
     def has_next(self) -> bool:
@@ -101,7 +105,8 @@ class SearchResults:
     def to_dict(self) -> dict[str, Any]:
         u = self.understood
         return {
-            "total": self.total, "page": self.page, "per_page": self.per_page, "pages": self.pages,
+            "total": self.total, "facets_estimated": self.facets_estimated,
+            "page": self.page, "per_page": self.per_page, "pages": self.pages,
             "trials": [h.to_dict(self.unit) for h in self.hits],
             "facets": self.facets.to_dict(),
             "place": None if self.place is None else {

@@ -22,10 +22,14 @@ import tantivy
 from ..config import Settings
 from .documents import NOT_STATED, STATUS_CODE, CardSite
 from .errors import InvalidQuery, SearchError, UnknownPlace
-from .facets import Facets, count, count_by_status, facet_values
+from .facets import (
+    Counts, Facets, Sample, Sampling, choose_sample, count, count_by_status, facet_values,
+)
 from .geo import Country, DistanceFrom, Gazetteer, Place, default_gazetteer, distances_km
 from .index import SearchIndex
-from .matching import cell_numbers, combine, covering_cells, facet_cells, filter_queries, open_bonus, text_query
+from .matching import (
+    cell_numbers, combine, covering_cells, facet_cells, filter_queries, most_matching, open_bonus, text_query,
+)
 from .query import (
     KM_PER_MILE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, OPEN_GROUP, Distance, Filters, SearchRequest, Understood,
     find_place, parse_distance, read_filters, understand,
@@ -40,7 +44,10 @@ OPEN_FACTOR = 1.25  # with a place and any status: open trials' scores are multi
 MAX_NEAR_CANDIDATES = 20_000
 #: A "near" search without words measures a circle no smaller than this when too many trials match.
 MIN_REACH_KM = 1.0
-MAX_KEY_FILTER = 5_000  # up to this many candidates, read only their sites
+MAX_KEY_FILTER = 5_000  # up to this many candidates, read only their sites (when that is cheaper)
+#: Looking a trial key up (to read only the candidates' sites) costs about as much as reading this many sites
+#: (measured: ~7 µs a key, ~0.5 µs a site searched and read).
+KEY_COST_IN_SITES = 14
 MAX_SITES = 500_000
 FACETS_BUT_STATUS = ("phase", "country", "condition")
 #: Threads that count facets while the request's own thread finds the hits (the engine releases the GIL, so
@@ -75,14 +82,15 @@ class SearchService:
     """Searches one index. Cheap to share: the web app keeps one for all requests."""
 
     def __init__(self, index: SearchIndex, vocabulary: Vocabulary | None = None,
-                 gazetteer: Gazetteer | None = None) -> None:
+                 gazetteer: Gazetteer | None = None, sampling: Sampling = Sampling()) -> None:
         self.index = index
+        self.sampling = sampling  # when facets and totals are counted in a sample (searches matching very many)
         self.vocabulary = vocabulary or default_vocabulary()
         self._gazetteer = gazetteer
         self.speller = Speller(self.vocabulary.words)
         self._counter = ThreadPoolExecutor(FACET_THREADS, thread_name_prefix="trialscout-facets")
 
-    def _meanwhile(self, work: Callable[..., Counts], *args: object) -> "Future[Counts]":
+    def _meanwhile(self, work: Callable[..., Any], *args: object) -> "Future[Any]":
         """Start ``work(*args)`` (a facet count) on a facet thread; the caller collects it with ``result()``."""
         return self._counter.submit(work, *args)
 
@@ -167,51 +175,66 @@ class SearchService:
         return found.name if found else text.strip()
 
     def _plain(self, searcher: tantivy.Searcher, request: SearchRequest, plan: _Plan) -> SearchResults:
-        schema, filters = self.index.schema, plan.filters
-        relaxed = False
-        text = text_query(schema, plan.understood)
-        should = [open_bonus(schema, OPEN_GROUP)] if filters.statuses is None else []
-        query = combine(schema, ([text] if text else []) + filter_queries(schema, filters), should, _kind(text))
-        offset = (request.page - 1) * request.per_page
-        order = {} if text else {"order_by_field": "last_updated"}
-        counting = self._meanwhile(self._plain_counts, searcher, text, filters)
-        found = searcher.search(query, request.per_page, count=True, offset=offset, **order)
-        if found.count == 0 and text and len(plan.understood.concepts) > 1:
-            relaxed = True
-            text = text_query(schema, plan.understood, require_all=False)
-            query = combine(schema, [text] + filter_queries(schema, filters), should, _kind(text))
-            counting = self._meanwhile(self._plain_counts, searcher, text, filters)
-            found = searcher.search(query, request.per_page, count=True, offset=offset)
+        found = self._find(searcher, request, plan, require_all=True)
+        relaxed = found.total == 0 and len(plan.understood.concepts) > 1
+        if relaxed:
+            found = self._find(searcher, request, plan, require_all=False)
         hits = []
         for score, address in found.hits:
             nct_id, card = self.index.card(searcher, address)
-            hits.append(_hit(nct_id, card, score, _first_fitting(card, filters)))
-        counted = counting.result()
-        facets = _facets(counted, counted, filters)
-        return SearchResults(tuple(hits), found.count, request.page, request.per_page, facets, plan.understood,
-                             countries=plan.countries, notes=plan.notes + _relaxed_note(relaxed), relaxed=relaxed)
+            hits.append(_hit(nct_id, card, score, _first_fitting(card, plan.filters)))
+        sample, counted = found.counting.result()
+        facets = _facets(counted, counted, plan.filters)
+        return SearchResults(tuple(hits), found.total, request.page, request.per_page, facets, plan.understood,
+                             countries=plan.countries, notes=plan.notes + _relaxed_note(relaxed), relaxed=relaxed,
+                             facets_estimated=not sample.exact)
 
-    def _plain_counts(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters) -> Counts:
-        """Facet counts for a search without a place: statuses regardless of the status filter, the rest within it."""
-        schema = self.index.schema
-        all_but_status = combine(schema, ([text] if text else []) + filter_queries(schema, filters, with_status=False),
-                                 kind=_kind(text))
-        return count_by_status(searcher, all_but_status, filters.statuses,
-                               "open_country" if filters.open_only else "country")
+    def _find(self, searcher: tantivy.Searcher, request: SearchRequest, plan: _Plan, require_all: bool) -> "_Found":
+        """The page of hits and the total of a search without a place, and (on a facet thread) its facet counts:
+        in a sample of the registry when the search matches very many trials (:func:`facets.choose_sample`).
+        The page and the total are always exact (counting every hit costs the engine nothing measurable
+        while it scores them; the facet aggregation is what grows with the hits)."""
+        schema, filters, understood = self.index.schema, plan.filters, plan.understood
+
+        def all_but_status(within: tantivy.Query | None) -> tantivy.Query:
+            text = text_query(schema, understood, require_all, within)
+            must = ([text] if text else []) + filter_queries(schema, filters, with_status=False)
+            return combine(schema, must + ([within] if within is not None and text is None else []),
+                           kind=_kind(text))
+
+        counting = self._meanwhile(self._plain_counts, searcher, all_but_status, filters,
+                                   most_matching(searcher, understood, require_all))
+        text = text_query(schema, understood, require_all)
+        should = [open_bonus(schema, OPEN_GROUP)] if filters.statuses is None else []
+        query = combine(schema, ([text] if text else []) + filter_queries(schema, filters), should, _kind(text))
+        order = {} if text else {"order_by_field": "last_updated"}
+        found = searcher.search(query, request.per_page, count=True, offset=(request.page - 1) * request.per_page,
+                                **order)
+        return _Found(found.hits, found.count, counting)
+
+    def _plain_counts(self, searcher: tantivy.Searcher, query_in: Callable[[tantivy.Query | None], tantivy.Query],
+                      filters: Filters, at_most: float) -> tuple[Sample, Counts]:
+        """Facet counts for a search without a place (``query_in(sample)`` has every filter but the status one):
+        statuses regardless of the status filter, the rest within it; in a sample when it matches very many
+        trials, scaled up."""
+        sample = choose_sample(searcher, self.index.schema, query_in, self.sampling, at_most)
+        counted = count_by_status(searcher, query_in(sample.filter(self.index.schema)), filters.statuses,
+                                  "open_country" if filters.open_only else "country")
+        return sample, sample.scaled(counted)
 
     def _near(self, searcher: tantivy.Searcher, request: SearchRequest, plan: _Plan) -> SearchResults:
         schema, filters, place, radius = self.index.schema, plan.filters, plan.place, plan.radius
         assert place is not None and radius is not None
-        relaxed, notes = False, list(plan.notes)
-        text = text_query(schema, plan.understood)
+        relaxed, notes, understood = False, list(plan.notes), plan.understood
+        text = text_query(schema, understood)
         cells = covering_cells(place.lat, place.lon, radius.km)
         grid = _facet_grid(place, radius, filters, cells)
-        counting = self._meanwhile(self._grid_counts, searcher, text, filters, grid) if grid else None
+        counting = self._meanwhile(self._grid_counts, searcher, understood, True, filters, grid) if grid else None
         measured = self._measure(searcher, text, filters, place, radius, cells, grid)
-        if not measured.ranked and text and len(plan.understood.concepts) > 1:
+        if not measured.ranked and text and len(understood.concepts) > 1:
             relaxed = True
-            text = text_query(schema, plan.understood, require_all=False)
-            counting = self._meanwhile(self._grid_counts, searcher, text, filters, grid) if grid else None
+            text = text_query(schema, understood, require_all=False)
+            counting = self._meanwhile(self._grid_counts, searcher, understood, False, filters, grid) if grid else None
             measured = self._measure(searcher, text, filters, place, radius, cells, grid)
         if measured.reach_km < radius.km:
             notes.append(f"More than {MAX_NEAR_CANDIDATES:,} trials match within {radius}; these are the nearest "
@@ -224,10 +247,10 @@ class SearchService:
         for score, address in measured.ranked.page(offset, request.per_page):
             nct_id, card = self.index.card(searcher, address)
             hits.append(_hit(nct_id, card, score, _nearest(card, filters, place, radius.km)[1]))
-        facets = self._near_facets(searcher, filters, measured, counting)
+        facets, sampled = self._near_facets(searcher, filters, measured, counting)
         return SearchResults(tuple(hits), len(measured.ranked), request.page, request.per_page, facets,
                              plan.understood, place=place, radius=radius, countries=plan.countries,
-                             notes=tuple(notes) + _relaxed_note(relaxed), relaxed=relaxed)
+                             notes=tuple(notes) + _relaxed_note(relaxed), relaxed=relaxed, facets_estimated=sampled)
 
     def _measure(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters, place: Place,
                  radius: Distance, cells: list[str] | None, grid: list[str] | None) -> "_Measured":
@@ -252,7 +275,8 @@ class SearchService:
         site_filters = list(area)
         if filters.countries:
             site_filters.append(tantivy.Query.term_set_query(schema, "country", list(filters.countries)))
-        if len(keys) <= MAX_KEY_FILTER:
+        if len(keys) <= MAX_KEY_FILTER and (cells is None
+                                            or len(keys) * KEY_COST_IN_SITES < _sites_in(searcher, cells)):
             site_filters.append(tantivy.Query.term_set_query(schema, "key", keys.tolist()))
         sites = searcher.search(combine(schema, site_filters, kind="site"), MAX_SITES, count=False)
         sites_read = _read_sites(searcher, [a for _, a in sites.hits], filters.statuses is not None)
@@ -284,10 +308,22 @@ class SearchService:
         area, query = self._in_cells(text, filters, cells)
         return area, searcher.search(query, MAX_NEAR_CANDIDATES, count=True)
 
-    def _grid_counts(self, searcher: tantivy.Searcher, text: tantivy.Query | None, filters: Filters,
-                     grid: list[str]) -> Counts:
-        """Facet counts of the trials matching the words and filters with a site in the ``grid`` cells."""
-        return count_by_status(searcher, self._in_cells(text, filters, grid)[1], filters.statuses, "country")
+    def _grid_counts(self, searcher: tantivy.Searcher, understood: Understood, require_all: bool, filters: Filters,
+                     grid: list[str]) -> tuple[Sample, Counts]:
+        """Facet counts of the trials matching the words and filters with a site in the ``grid`` cells; in a
+        sample of the registry when they are many (the counts of the sample, not yet scaled up)."""
+        schema = self.index.schema
+        area = tantivy.Query.term_set_query(schema, "cell", grid)
+
+        def in_grid(within: tantivy.Query | None) -> tantivy.Query:
+            text = text_query(schema, understood, require_all, within)
+            must = ([text] if text else []) + filter_queries(schema, filters, with_status=False) + [area]
+            return combine(schema, must + ([within] if within is not None and text is None else []), kind=_kind(text))
+
+        in_cells = sum(searcher.doc_freq("cell", cell) for cell in grid)  # trials and sites: a bound on trials
+        at_most = min(in_cells, most_matching(searcher, understood, require_all))
+        sample = choose_sample(searcher, schema, in_grid, self.sampling, at_most)
+        return sample, count_by_status(searcher, in_grid(sample.filter(schema)), filters.statuses, "country")
 
     def _in_cells(self, text: tantivy.Query | None, filters: Filters,
                   cells: list[str] | None) -> tuple[list[tantivy.Query], tantivy.Query]:
@@ -299,28 +335,40 @@ class SearchService:
                              + area, kind=_kind(text))
 
     def _near_facets(self, searcher: tantivy.Searcher, filters: Filters, measured: "_Measured",
-                     counting: "Future[Counts] | None") -> Facets:
-        """Counts for the trials found near the place. One aggregation counts the trials with a site in the
-        grid cells around the circle (the circle's box, in fine cells); the few of those that are not in the
-        circle (or have no fitting site in it) are counted again by key and taken off. Without such cells
-        (a country filter, a circle the size of a continent), trials are counted by key."""
+                     counting: "Future[tuple[Sample, Counts]] | None") -> tuple[Facets, bool]:
+        """Counts for the trials found near the place, and whether they are estimated from a sample. One
+        aggregation counts the trials with a site in the grid cells around the circle (the circle's box, in
+        fine cells); the few of those that are not in the circle (or have no fitting site in it) are counted
+        again by key and taken off (only those in the sample, when the cells hold so many trials that a
+        sample was counted). Without such cells (a country filter, a circle the size of a continent), trials
+        are counted by key (the keys in a sample, when they are many)."""
         schema = self.index.schema
         if counting is None:
-            passing, in_area = measured.ranked.keys(), measured.in_area.tolist()
+            passing, in_area = measured.ranked.key[measured.ranked.order], measured.in_area
+            sample = self.sampling.for_count(max(len(passing), len(in_area)))
+            passing, in_area = passing[sample.holds(passing)].tolist(), in_area[sample.holds(in_area)].tolist()
             counted = count(searcher, _keys_query(schema, passing), FACETS_BUT_STATUS) if passing else {}
             statuses = count(searcher, _keys_query(schema, in_area), ("status",)) if in_area else {}
-            return _facets(statuses, counted, filters)
-        counted = counting.result()
+            return _facets(sample.scaled(statuses), sample.scaled(counted), filters), not sample.exact
+        sample, counted = counting.result()
         if not len(measured.ranked) and not len(measured.in_area):
-            return _facets({}, {}, filters)
+            return _facets({}, {}, filters), False
         # When the candidates were cut at MAX_NEAR_CANDIDATES the trials beyond them were not measured: the
         # counts are then those of the cells (trials near the circle, not only in it).
         if not measured.truncated:
             for keys, fields in ((measured.outside_any, ("status",)), (measured.outside_fit, FACETS_BUT_STATUS)):
                 if keys is not None and len(keys):
-                    counted = _less(counted, count(searcher, _keys_query(schema, keys.tolist()), fields,
-                                                   every_value=True))
-        return _facets(counted, counted, filters)
+                    keys = keys[sample.holds(keys)]
+                    if len(keys):
+                        counted = _less(counted, count(searcher, _keys_query(schema, keys.tolist()), fields,
+                                                       every_value=True))
+        counted = sample.scaled(counted)
+        return _facets(counted, counted, filters), not sample.exact
+
+
+def _sites_in(searcher: tantivy.Searcher, cells: list[str]) -> int:
+    """About how many sites lie in ``cells`` (documents filed under them: sites, and the trials they belong to)."""
+    return sum(searcher.doc_freq("cell", cell) for cell in cells)
 
 
 def _in_unit(km: float, unit: str) -> str:
@@ -380,7 +428,11 @@ class _Measured:
     reach_km: float = math.inf  # the circle measured: the person's, or a smaller one when too many trials match
 
 
-Counts = dict[str, list[tuple[str, int]]]
+@dataclass(frozen=True)
+class _Found:
+    hits: list[tuple[float, Any]]
+    total: int
+    counting: "Future[tuple[Sample, Counts]]"  # the sample counted in, and the facet counts (scaled up)
 
 
 def _less(counted: Counts, less: Counts) -> Counts:

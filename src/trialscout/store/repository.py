@@ -332,6 +332,22 @@ class TrialStore:
             return
         yield from self._stream(query.execution_options(yield_per=batch))
 
+    def iter_records(self, ids: Sequence[str] | None = None, *, first: str | None = None, last: str | None = None,
+                     batch: int = 500) -> Iterator[tuple[str, str, str]]:
+        """``(nct_id, content_hash, record JSON)`` of stored trials in id order: all, those in ``ids``, or those
+        from ``first`` to ``last`` (for derived data that reads only part of a record, without its Trial)."""
+        query = sa.select(trials.c.nct_id, trials.c.content_hash, trials.c.record).order_by(trials.c.nct_id)
+        if first is not None:
+            query = query.where(trials.c.nct_id >= first)
+        if last is not None:
+            query = query.where(trials.c.nct_id <= last)
+        with self.engine.connect() as conn:
+            if ids is None:
+                yield from conn.execute(query.execution_options(yield_per=batch))
+                return
+            for start in range(0, len(ids), batch):
+                yield from conn.execute(query.where(trials.c.nct_id.in_(list(ids[start:start + batch]))))
+
     def _stream(self, query: sa.Select) -> Iterator[StoredTrial]:
         with self.engine.connect() as conn:
             for row in conn.execute(query):

@@ -16,6 +16,7 @@ from ..search import SearchRequest
 from .check_pages import BoundedBodyRoute
 from .deps import get_store, stored_trial
 from .match_pages import NO_STORE
+from .search_models import SearchResponse
 from .search_pages import api_error, search_or_error, search_service
 from .view import trial_json
 
@@ -42,6 +43,7 @@ def get_history(request: Request, nct_id: str) -> list[dict[str, Any]]:
 
 
 @router.get("/trials", summary="Search trials (no words: every open trial, most recently updated first)",
+            response_model=SearchResponse,
             responses={422: {"description": "A parameter cannot be used; the detail says which and why "
                                             "(an unknown place comes with close names it does know)"}})
 def search_trials(
