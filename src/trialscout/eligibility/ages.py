@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from .constraints import AgeConstraint
 from .measures import COMP, NUM, Found
-from .ruleset import cue_matcher, load_rules_file
+from .phrasematch import word_set
+from .ruleset import cue_first_words, cue_matcher, load_rules_file
 from .text import parse_number
 
 _AGE_UNIT = r"(?:years?|yrs?|y\.?o\.?|months?|mos?)"
@@ -203,6 +204,10 @@ def _bare_age(text: str, start: int, end: int, unit: str | None) -> bool:
     return bool(_BEING.match(clause) or _AGE_OR_PERSON.search(clause))
 
 
+#: Cue lists that tell a bare number range ("18-65") in a criterion is an age ("aged", "adults", "children").
+_AGE_CUES = ("age_words", "adult", "child", "person")
+
+
 def find_ages(text: str, original: str) -> list[Found]:
     """Age limits ("Age range from 18 to 65 years old", ">= 18 years of age", "< 20 years old").
 
@@ -217,8 +222,8 @@ def find_ages(text: str, original: str) -> list[Found]:
 
     def has_cue() -> bool:
         if not cue_cache:
-            cue_cache.append(bool(cue_matcher("age_words").search(original) or cue_matcher("adult").search(original)
-                                  or cue_matcher("child").search(original) or cue_matcher("person").search(original)))
+            cue_cache.append(not cue_first_words(_AGE_CUES).isdisjoint(word_set(original))
+                             and any(cue_matcher(name).search(original) for name in _AGE_CUES))
         return cue_cache[0]
 
     taken: list[tuple[int, int]] = []
