@@ -127,20 +127,20 @@ class PhraseIndex:
         if self._first.isdisjoint(present):
             return False
         starts = self._first.intersection(present)
-        lower_map, exact_map = self._lower, self._exact
-        longest_lower, longest_exact = self._longest_lower, self._longest_exact
         n = len(words)
-        for k, word in enumerate(lowered):
-            if word not in starts:
-                continue
-            low_max = longest_lower.get(word, 0)
-            exact_max = longest_exact.get(words[k], 0)
-            for size in range(min(max(low_max, exact_max), n - k), 0, -1):
-                value = ((lower_map.get(lowered[k:k + size]) if size <= low_max else None)
-                         or (exact_map.get(words[k:k + size]) if size <= exact_max else None))
-                if value is not None:
-                    return True
-        return False
+        return any(word in starts and self._longest_at(words, lowered, k, n) for k, word in enumerate(lowered))
+
+    def _longest_at(self, words: tuple[str, ...], lowered: tuple[str, ...], k: int,
+                    n: int) -> tuple[int, str] | None:
+        """The longest phrase starting at word ``k`` (ending by word ``n``): (its length in words, its value)."""
+        low_max = self._longest_lower.get(lowered[k], 0)
+        exact_max = self._longest_exact.get(words[k], 0)
+        for size in range(min(max(low_max, exact_max), n - k), 0, -1):
+            value = ((self._lower.get(lowered[k:k + size]) if size <= low_max else None)
+                     or (self._exact.get(words[k:k + size]) if size <= exact_max else None))
+            if value is not None:
+                return size, value
+        return None
 
     def _find(self, text: str, pos: int, endpos: int | None, first_only: bool) -> list[PhraseMatch]:
         words, lowered, present = _tokenize(text)
@@ -155,22 +155,12 @@ class PhraseIndex:
             i = next((k for k, (s, _) in enumerate(spans) if s >= pos), n)
             n = next((k for k, (_, e) in enumerate(spans) if e > end_limit), n)
         out: list[PhraseMatch] = []
-        lower_map, exact_map = self._lower, self._exact
-        longest_lower, longest_exact = self._longest_lower, self._longest_exact
         for k, word in enumerate(lowered):  # only where a phrase can start, left to right
             if k < i or word not in starts:
                 continue
             if k >= n:
                 break
-            hit = None
-            low_max = longest_lower.get(word, 0)
-            exact_max = longest_exact.get(words[k], 0)
-            for size in range(min(max(low_max, exact_max), n - k), 0, -1):
-                value = ((lower_map.get(lowered[k:k + size]) if size <= low_max else None)
-                         or (exact_map.get(words[k:k + size]) if size <= exact_max else None))
-                if value is not None:
-                    hit = (size, value)
-                    break
+            hit = self._longest_at(words, lowered, k, n)
             if hit is None:
                 continue
             size, value = hit
