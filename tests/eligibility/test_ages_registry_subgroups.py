@@ -165,4 +165,6 @@ def test_ages_under_two_years_are_said_in_months_or_days_not_fractions_of_a_year
     assert "0.08" not in baby.reason and baby.evidence[0].text == "age 5 months"
     newborn = registry_age("2026-11-10", "30 Days", None)
     assert newborn.status == "not_met"
-    assert "≥ 30 days" in newborn.reason and "12 days old" in newborn.reason
+    assert "age at least 30 days" in newborn.reason and "12 days old" in newborn.reason
+    infant_trial = registry_age("2026-06-01", None, "6 Months")
+    assert infant_trial.status == "met" and "age under 7 months" in infant_trial.reason

@@ -124,8 +124,8 @@ class AgeConstraint(_Numeric):
     def _describe_spoken(self) -> str:
         low = age_words(self.value)
         if self.comparator != "between":
-            symbol = {">": ">", ">=": "≥", "<": "<", "<=": "≤", "=": "="}[self.comparator]
-            return f"{symbol} {low}"
+            said = {">": "over", ">=": "at least", "<": "under", "<=": "at most", "=": "exactly"}[self.comparator]
+            return f"{said} {low}"
         high = age_words(self.upper if self.upper is not None else self.value)
         if self.lower_exclusive or self.upper_exclusive:
             return f"{'over ' if self.lower_exclusive else ''}{low} to {'under ' if self.upper_exclusive else ''}{high}"
