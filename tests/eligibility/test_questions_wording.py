@@ -25,3 +25,12 @@ def test_questions_on_a_trial_page_are_worded_as_people_ask():
     assert "Do you smoke?" in questions
     assert "Do you have type 2 diabetes?" in questions
     assert not any(q.startswith("Do you have smoking") or "have infection" in q for q in questions)
+
+
+def test_procedure_questions_take_an_article_where_people_say_one():
+    assert with_article("MRI scan") == "an MRI scan" and with_article("CT scan") == "a CT scan"
+    questions = [q.text for q in questions_for(parse_eligibility(
+        "Exclusion Criteria:\n\n* Prior liver transplant\n* Previous abdominal surgery"))
+        if q.id.startswith("procedure:")]
+    assert "Have you had a liver transplant?" in questions
+    assert "Have you had abdominal surgery?" in questions

@@ -250,9 +250,17 @@ def with_article(label: str) -> str:
     wording = _wording()
     if _last_word(label) not in wording.counted_nouns:
         return label
-    first = label.casefold()
-    vowel = first[:1] in "aeiou" and not first.startswith(wording.a_not_an)
+    first_word = label.split()[0]
+    if first_word.isupper() and len(first_word) > 1:  # an abbreviation said letter by letter: "an MRI scan"
+        vowel = first_word[0] in _VOWEL_SOUNDING_LETTERS
+    else:
+        first = label.casefold()
+        vowel = first[:1] in "aeiou" and not first.startswith(wording.a_not_an)
     return f"{'an' if vowel else 'a'} {label}"
+
+
+#: Letters whose names start with a vowel sound ("an F", "an MRI").
+_VOWEL_SOUNDING_LETTERS = frozenset("AEFHILMNORSX")
 
 
 @lru_cache(maxsize=8192)
@@ -266,8 +274,8 @@ def _medication_question(context: str, concept: str | None, term: str, within: t
 
 @lru_cache(maxsize=8192)
 def _procedure_question(concept: str | None, term: str) -> Question:
-    return Question(id=f"procedure:{concept or slug(term)}", text=f"Have you had {_label('procedure', concept, term)}?",
-                    kind="yes_no")
+    return Question(id=f"procedure:{concept or slug(term)}",
+                    text=f"Have you had {with_article(_label('procedure', concept, term))}?", kind="yes_no")
 
 
 def questions_for(parsed: ParsedEligibility | list[ParsedCriterion], include_review: bool = False) -> list[Question]:
