@@ -168,3 +168,10 @@ def test_ages_under_two_years_are_said_in_months_or_days_not_fractions_of_a_year
     assert "age at least 30 days" in newborn.reason and "12 days old" in newborn.reason
     infant_trial = registry_age("2026-06-01", None, "6 Months")
     assert infant_trial.status == "met" and "age under 7 months" in infant_trial.reason
+
+
+def test_a_persons_age_is_said_in_completed_units():
+    from trialscout.eligibility.constraints import completed_age_words
+
+    assert [completed_age_words(y) for y in (0.01, 0.5, 1.0, 1.5, 2.0, 30.4)] == [
+        "3 days", "6 months", "1 year", "18 months", "2 years", "30 years"]

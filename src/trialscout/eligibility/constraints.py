@@ -154,6 +154,8 @@ def completed_age_words(years: float) -> str:
     if years >= 2:
         return f"{int(years)} years"
     months = int(years * 12 + 1e-9)
+    if months == 12:
+        return "1 year"
     if months >= 1:
         return f"{months} {'month' if months == 1 else 'months'}"
     days = max(0, int(years * 365.25 + 1e-9))
