@@ -2,10 +2,10 @@
 
 import json
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from support import SHARED_DIR
+from trialscout.eligibility import ParsedEligibility, parse_eligibility
 
 # shared/seeds/002_*.txt (ClinConnect page of a liver-failure MSC trial): 8 inclusion, 6 exclusion items.
 SEED_002 = """\
@@ -98,6 +98,13 @@ def demo_records() -> list[dict[str, Any]]:
     for path in sorted(CTGOV.glob("*/*.json")):
         records.extend(json.loads(path.read_text(encoding="utf-8")))
     return records
+
+
+def parse_record(record: dict[str, Any]) -> ParsedEligibility:
+    """A registry record's eligibility parsed as the derive step parses it (criteria text, ages, sex)."""
+    module = record["protocolSection"].get("eligibilityModule", {})
+    return parse_eligibility(module.get("eligibilityCriteria"), module.get("minimumAge"), module.get("maximumAge"),
+                             module.get("sex"))
 
 
 def observation(loinc: str, display: str, value: float, unit: str, ucum: str, day: str) -> dict[str, Any]:

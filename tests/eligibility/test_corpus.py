@@ -3,10 +3,10 @@
 from datetime import date
 
 import pytest
-from elig_fixtures import TRIALGPT_DEV, aclf_bundle, demo_records
+from elig_fixtures import TRIALGPT_DEV, aclf_bundle, demo_records, parse_record
 
 from trialscout.eligibility import (
-    ParsedEligibility, Profile, evaluate, parse_eligibility, profile_from_fhir, profile_from_note, questions_for,
+    ParsedEligibility, Profile, evaluate, profile_from_fhir, profile_from_note, questions_for,
 )
 from trialscout.eligibility.evaluation import score_trialgpt
 
@@ -16,12 +16,7 @@ pytestmark = pytest.mark.skipif(not demo_records(), reason="shared/data/ctgov_ap
 
 @pytest.fixture(scope="module")
 def parsed_records():
-    out = []
-    for record in demo_records():
-        module = record["protocolSection"].get("eligibilityModule", {})
-        out.append(parse_eligibility(module.get("eligibilityCriteria"), module.get("minimumAge"),
-                                     module.get("maximumAge"), module.get("sex")))
-    return out
+    return [parse_record(record) for record in demo_records()]
 
 
 def test_every_demo_record_parses_and_keeps_every_criterion(parsed_records):

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from support.derive_runs import derive_settings, stored_payloads
-from trialscout.demo import DEMO_DIR, demo_paths
+from support.derive_runs import derive_settings, loaded_store, stored_payloads
+from trialscout.demo import DEMO_DIR
 from trialscout.eligibility.derive import KIND, derive_eligibility
-from trialscout.registry.files import iter_paths
-from trialscout.services import open_store
-from trialscout.store import ingest
 
 ELIGIBILITY_LOG = "trialscout.eligibility.derive"
 
@@ -18,8 +15,7 @@ ELIGIBILITY_LOG = "trialscout.eligibility.derive"
 
 def test_two_workers_store_the_same_parses_as_one_process(tmp_path, store_url, caplog):
     one = derive_settings(tmp_path, store_url, "1")
-    store = open_store(one)
-    ingest(iter_paths(demo_paths()), store)
+    store = loaded_store(one)
     derive_eligibility(store, one, None)
     alone = stored_payloads(store, KIND)
     assert len(alone) == store.count() > 400
@@ -42,8 +38,7 @@ def test_two_workers_store_the_same_parses_as_one_process(tmp_path, store_url, c
 
 def test_a_small_eligibility_run_stays_in_one_process(tmp_path, caplog):
     settings = derive_settings(tmp_path, f"sqlite:///{tmp_path}/small.db", "2")
-    store = open_store(settings)
-    ingest(iter_paths([DEMO_DIR / "seeds"]), store)
+    store = loaded_store(settings, [DEMO_DIR / "seeds"])
     with caplog.at_level(logging.INFO, logger=ELIGIBILITY_LOG):
         derive_eligibility(store, settings, None)
     assert not any("worker processes" in r.getMessage() for r in caplog.records)

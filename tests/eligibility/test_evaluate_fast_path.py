@@ -4,10 +4,10 @@ and nothing about a person is kept from one call to the next."""
 from datetime import date
 
 import pytest
-from elig_fixtures import aclf_bundle, demo_records
+from elig_fixtures import aclf_bundle, demo_records, parse_record
 
 from trialscout.eligibility import (
-    Criterion, CriterionResult, EligibilityResult, ParsedEligibility, evaluate, parse_criterion, parse_eligibility,
+    Criterion, CriterionResult, EligibilityResult, ParsedEligibility, evaluate, parse_criterion,
     profile_from_fhir, profile_from_form, profile_from_note, questions_for,
 )
 from trialscout.eligibility.questions import question_ids, questions_for_constraint
@@ -19,13 +19,7 @@ pytestmark = pytest.mark.skipif(not demo_records(), reason="shared/data/ctgov_ap
 @pytest.fixture(scope="module")
 def stored_parses():
     """The first 80 demo trials, parsed, stored and read back as the derive step and a match request do."""
-    out = []
-    for record in demo_records()[:80]:
-        module = record["protocolSection"].get("eligibilityModule", {})
-        parsed = parse_eligibility(module.get("eligibilityCriteria"), module.get("minimumAge"),
-                                   module.get("maximumAge"), module.get("sex"))
-        out.append(ParsedEligibility.from_json(parsed.to_json()))
-    return out
+    return [ParsedEligibility.from_json(parse_record(record).to_json()) for record in demo_records()[:80]]
 
 
 @pytest.fixture(scope="module")

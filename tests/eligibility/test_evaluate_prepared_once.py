@@ -6,7 +6,7 @@ from datetime import date
 
 import orjson
 import pytest
-from elig_fixtures import aclf_bundle, demo_records
+from elig_fixtures import aclf_bundle, demo_records, parse_record
 from hypothesis import given, strategies as st
 
 from trialscout.eligibility import (
@@ -24,12 +24,7 @@ pytestmark = pytest.mark.skipif(not demo_records(), reason="shared/data/ctgov_ap
 @pytest.fixture(scope="module")
 def stored():
     """The JSON of the first 60 demo trials' parses, as the derive step stores them."""
-    out = []
-    for record in demo_records()[:60]:
-        module = record["protocolSection"].get("eligibilityModule", {})
-        out.append(parse_eligibility(module.get("eligibilityCriteria"), module.get("minimumAge"),
-                                     module.get("maximumAge"), module.get("sex")).to_json())
-    return out
+    return [parse_record(record).to_json() for record in demo_records()[:60]]
 
 
 @pytest.fixture(scope="module")

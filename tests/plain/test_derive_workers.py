@@ -6,14 +6,11 @@ import logging
 
 import pytest
 
-from support.derive_runs import derive_settings, stored_payloads
+from support.derive_runs import derive_settings, loaded_store, stored_payloads
 from trialscout.config import ConfigError
-from trialscout.demo import DEMO_DIR, demo_paths
+from trialscout.demo import DEMO_DIR
 from trialscout.eligibility.derive import derive_eligibility
 from trialscout.plain.derive import KIND, derive_plain
-from trialscout.registry.files import iter_paths
-from trialscout.services import open_store
-from trialscout.store import ingest
 
 WORKERS_LOG = "trialscout.plain.workers"
 
@@ -22,8 +19,7 @@ WORKERS_LOG = "trialscout.plain.workers"
 
 def test_two_workers_store_the_same_pages_as_one_process(tmp_path, store_url, caplog):
     one = derive_settings(tmp_path, store_url, "1")
-    store = open_store(one)
-    ingest(iter_paths(demo_paths()), store)
+    store = loaded_store(one)
     derive_eligibility(store, one, None)
     derive_plain(store, one, None)
     alone = stored_payloads(store, KIND)
@@ -41,8 +37,7 @@ def test_two_workers_store_the_same_pages_as_one_process(tmp_path, store_url, ca
 
 def test_a_small_run_stays_in_one_process(tmp_path, caplog):
     settings = derive_settings(tmp_path, f"sqlite:///{tmp_path}/small.db", "2")
-    store = open_store(settings)
-    ingest(iter_paths([DEMO_DIR / "seeds"]), store)
+    store = loaded_store(settings, [DEMO_DIR / "seeds"])
     with caplog.at_level(logging.INFO, logger=WORKERS_LOG):
         derive_plain(store, settings, None)
     assert not any("worker processes" in r.getMessage() for r in caplog.records)
@@ -53,8 +48,7 @@ def test_a_small_run_stays_in_one_process(tmp_path, caplog):
 def test_a_bad_worker_count_says_which_setting_to_fix(tmp_path, value, message):
     with pytest.raises(ConfigError, match=f"TRIALSCOUT_DERIVE_WORKERS {message}"):
         settings = derive_settings(tmp_path, f"sqlite:///{tmp_path}/bad.db", value)
-        store = open_store(settings)
-        ingest(iter_paths([DEMO_DIR / "seeds"]), store)
+        store = loaded_store(settings, [DEMO_DIR / "seeds"])
         derive_plain(store, settings, None)
 
 
@@ -64,8 +58,7 @@ def test_a_run_started_from_a_background_thread_does_not_fork(tmp_path, caplog):
     import threading
 
     settings = derive_settings(tmp_path, f"sqlite:///{tmp_path}/thread.db", "2")
-    store = open_store(settings)
-    ingest(iter_paths(demo_paths()), store)
+    store = loaded_store(settings)
     derive_eligibility(store, settings, None)
     failures: list[BaseException] = []
 
