@@ -154,6 +154,7 @@ def index_document(trial: Trial, content_hash: str, gazetteer: Gazetteer, sites:
                    vocabulary: Vocabulary | None = None) -> dict[str, list[Any]]:
     """The index fields of one trial (field name → values)."""
     status = trial.overall_status or NOT_STATED
+    key = trial_key(trial.nct_id)
     sites = sites_of(trial, gazetteer) if sites is None else sites
     concepts = concepts_of(trial, vocabulary or default_vocabulary())
     trial_open = status in OPEN_STATUSES or status == NOT_STATED
@@ -176,8 +177,8 @@ def index_document(trial: Trial, content_hash: str, gazetteer: Gazetteer, sites:
     return {
         "id": [trial.nct_id],
         "kind": ["trial"],
-        "key": [trial_key(trial.nct_id)],
-        "sample": sample_terms(trial_key(trial.nct_id)),
+        "key": [key],
+        "sample": sample_terms(key),
         "status_code": [STATUS_CODE[status]],
         "hash": [content_hash],
         "title": _texts(titles),
