@@ -276,7 +276,7 @@ class SearchService:
         if filters.countries:
             site_filters.append(tantivy.Query.term_set_query(schema, "country", list(filters.countries)))
         if len(keys) <= MAX_KEY_FILTER and (cells is None
-                                            or len(keys) * KEY_COST_IN_SITES < _sites_in(searcher, cells)):
+                                            or len(keys) * KEY_COST_IN_SITES < _filed_under(searcher, cells)):
             site_filters.append(tantivy.Query.term_set_query(schema, "key", keys.tolist()))
         sites = searcher.search(combine(schema, site_filters, kind="site"), MAX_SITES, count=False)
         sites_read = _read_sites(searcher, [a for _, a in sites.hits], filters.statuses is not None)
@@ -320,7 +320,7 @@ class SearchService:
             must = ([text] if text else []) + filter_queries(schema, filters, with_status=False) + [area]
             return combine(schema, must + ([within] if within is not None and text is None else []), kind=_kind(text))
 
-        in_cells = sum(searcher.doc_freq("cell", cell) for cell in grid)  # trials and sites: a bound on trials
+        in_cells = _filed_under(searcher, grid)  # trials and sites: a bound on trials
         at_most = min(in_cells, most_matching(searcher, understood, require_all))
         sample = choose_sample(searcher, schema, in_grid, self.sampling, at_most)
         return sample, count_by_status(searcher, in_grid(sample.filter(schema)), filters.statuses, "country")
@@ -366,8 +366,9 @@ class SearchService:
         return _facets(counted, counted, filters), not sample.exact
 
 
-def _sites_in(searcher: tantivy.Searcher, cells: list[str]) -> int:
-    """About how many sites lie in ``cells`` (documents filed under them: sites, and the trials they belong to)."""
+def _filed_under(searcher: tantivy.Searcher, cells: list[str]) -> int:
+    """Documents filed under ``cells``: their sites, and the trials those belong to (about how many sites lie
+    there; at least how many trials)."""
     return sum(searcher.doc_freq("cell", cell) for cell in cells)
 
 
