@@ -121,4 +121,11 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         if name != "home"
     }
     typed.update(overrides)
+    for name, least in _AT_LEAST.items():
+        if name in typed and typed[name] < least:
+            raise ConfigError(f"{_ENV_PREFIX}{name.upper()} must be {least} or more, not {typed[name]}")
     return replace(settings, **typed)
+
+
+#: Settings with a smallest sensible value, checked when the settings are read (so every command says so).
+_AT_LEAST: dict[str, int] = {"derive_workers": 1}

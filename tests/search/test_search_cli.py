@@ -60,3 +60,13 @@ def test_index_rebuild(synthetic, monkeypatch):
     result = CliRunner().invoke(app, ["index", "rebuild", "--json"], catch_exceptions=False)
     assert json.loads(result.stdout)["indexed"] == 7
     assert synthetic.ids("liver failure") == ["NCT90000001"]
+
+
+def test_index_rebuild_with_a_bad_worker_count_names_the_setting(synthetic, monkeypatch):
+    monkeypatch.setenv("TRIALSCOUT_HOME", str(synthetic.settings.home))
+    monkeypatch.setenv("TRIALSCOUT_DERIVE_WORKERS", "0")
+    result = CliRunner().invoke(app, ["index", "rebuild"], catch_exceptions=False)
+    assert result.exit_code != 0
+    assert "TRIALSCOUT_DERIVE_WORKERS must be 1 or more, not 0" in result.output
+    assert "Traceback" not in result.output
+    assert synthetic.ids("liver failure") == ["NCT90000001"]  # the index is left as it was
